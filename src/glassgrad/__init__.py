@@ -1,0 +1,83 @@
+"""glassgrad: define-by-run autograd over NumPy with PyTorch's semantics, that explains its gradients.
+
+    import glassgrad as torch
+    x = torch.tensor([1., 2.], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad            # tensor([2., 4.])
+"""
+import builtins as _builtins
+
+from . import _dtype
+from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8, bool_ as bool,
+                     get_default_dtype, set_default_dtype, promote_types)
+from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int
+from ._dtype import int16 as short
+from .tensor import Tensor
+from .device import device
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled)
+from . import ops as _ops
+from .ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, arange, linspace, eye,
+                           zeros_like, ones_like, empty_like, full_like, rand, randn, randint, randperm, rand_like,
+                           randn_like, randint_like, manual_seed, seed, initial_seed, Generator, default_generator)
+from .ops.elementwise import (add, sub, mul, div, true_divide, neg, pow, exp, log, sqrt, abs, sin, cos, tanh,
+                              sigmoid, relu, reciprocal, square, sign, floor, clamp, eq, ne, lt, le, gt, ge, rsub,
+                              where)
+from .ops.elementwise import sub as subtract, mul as multiply, div as divide, neg as negative, clamp as clip
+from .ops.reduction import sum, mean, argmax, argmin, max, min
+from .ops.linalg import matmul, mm, bmm, mv, dot
+from .ops.shape import (Size, reshape, flatten, squeeze, unsqueeze, transpose, t, permute,
+                        narrow, select, unbind, split, chunk, diagonal, cat, concat, concatenate, stack, clone,
+                        movedim, swapaxes, swapdims)
+from .ops.indexing import index_put_ as _index_put_
+from . import autograd
+from .autograd import Function
+from .explain import events as _events
+
+autograd.Variable = Tensor
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def broadcast_shapes(*shapes):
+    import numpy as _np
+    return Size(_np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
+
+
+def detach(input):
+    return input.detach()
+
+
+def expand_copy(input, *size):
+    return input.expand(*size).clone()
+
+
+def nonzero(input, *, as_tuple=False):
+    import numpy as _np
+    from .tensor import _new
+    nz = _np.nonzero(input._data)
+    if as_tuple:
+        return tuple(_new(a.astype(_np.int64), int64) for a in nz)
+    return _new(_np.stack(nz, axis=1).astype(_np.int64) if nz else _np.zeros((0, 0), _np.int64), int64)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    import numpy as _np
+    return _builtins.bool(_np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other):
+    import numpy as _np
+    return input._data.shape == other._data.shape and _builtins.bool(_np.array_equal(input._data, other._data))

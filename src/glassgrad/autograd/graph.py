@@ -1,0 +1,125 @@
+"""The backward graph: nodes, edges, saved values and version counters.
+
+An edge is a pair `(node, input_nr)`: the node that receives a gradient and the slot it arrives in.
+Nodes keep no reference to the tensors they produced (no cycles): a saved output is kept as its
+array and re-wrapped on demand, as PyTorch's SavedVariable does.
+"""
+import itertools
+import weakref
+
+__all__ = ["Node", "AccumulateGrad", "VersionCounter", "RemovableHandle", "ERR_BACKWARD_TWICE"]
+
+ERR_BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+_sequence = itertools.count()
+
+
+class VersionCounter:
+    """Shared by a tensor, its views and its detached aliases; bumped by every in-place op."""
+    __slots__ = ("v",)
+
+    def __init__(self):
+        self.v = 0
+
+
+class RemovableHandle:
+    __slots__ = ("_store", "id")
+    _ids = itertools.count()
+
+    def __init__(self, store):
+        self._store = weakref.ref(store) if store is not None else None
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self):
+        store = self._store() if self._store is not None else None
+        if store is not None:
+            store.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _HookDict(dict):
+    """A dict that can be weakly referenced (handles must not keep hook stores alive)."""
+    __slots__ = ("__weakref__",)
+
+
+class Node:
+    """Base of every backward node. `apply(grads)` maps the gradients of this node's outputs (a list,
+    None where an output got no gradient) to the gradients of its `next_functions`."""
+    __slots__ = ("next_functions", "_seq", "_pre_hooks", "_post_hooks", "_tensor_hooks", "_retain",
+                 "_trace", "metadata", "__weakref__")
+
+    def __init__(self, next_functions=()):
+        self.next_functions = next_functions
+        self._seq = next(_sequence)
+        self._pre_hooks = self._post_hooks = self._tensor_hooks = self._retain = None
+        self._trace = None
+        self.metadata = None
+
+    # how many outputs the forward produced (the length of the grads list apply() receives)
+    num_outputs = 1
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def apply(self, grads):
+        raise NotImplementedError
+
+    def _release(self):
+        """Frees saved values; called after the node ran unless retain_graph."""
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> None or new grad_inputs, run after this node."""
+        if self._post_hooks is None:
+            self._post_hooks = _HookDict()
+        h = RemovableHandle(self._post_hooks)
+        self._post_hooks[h.id] = fn
+        return h
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> None or new grad_outputs, run before this node."""
+        if self._pre_hooks is None:
+            self._pre_hooks = _HookDict()
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h.id] = fn
+        return h
+
+    def _add_tensor_hook(self, output_nr, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        store = self._tensor_hooks.get(output_nr)
+        if store is None:
+            store = self._tensor_hooks[output_nr] = _HookDict()
+        h = RemovableHandle(store)
+        store[h.id] = fn
+        return h
+
+    def _set_retain(self, output_nr, tensor):
+        if self._retain is None:
+            self._retain = {}
+        self._retain[output_nr] = weakref.ref(tensor)
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf: adds the gradient into `variable.grad`."""
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self, ())
+        self.variable = variable
+
+    def apply(self, grads):
+        from .engine import accumulate_into_grad
+        accumulate_into_grad(self.variable, grads[0])
+        return ()

@@ -1,0 +1,176 @@
+"""The op library, and the Tensor methods and operators that call it."""
+from ..tensor import Tensor
+from . import elementwise as E, reduction as R, shape as S, linalg as L, indexing as I, creation as C
+from . import inplace as IP
+from .registry import apply
+
+__all__ = ["E", "R", "S", "L", "I", "C", "IP"]
+
+
+def _operand(other):
+    if isinstance(other, (Tensor, bool, int, float)):
+        return other
+    import numpy as np
+    if isinstance(other, np.generic):
+        return other.item()
+    if isinstance(other, np.ndarray):
+        return C.from_numpy(other)
+    return None
+
+
+def _binary(fn, reflected=False):
+    def method(self, other):
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        return fn(o, self) if reflected else fn(self, o)
+    return method
+
+
+def _inplace(op_getter):
+    def method(self, other, **kw):
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        op, kw2 = op_getter(self, o, kw)
+        return IP.binary_inplace(op, self, o, kw2)
+    return method
+
+
+def _add_op(self, o, kw):
+    alpha = kw.get("alpha", 1)
+    return E.ADD, ({"alpha": alpha} if alpha != 1 else None)
+
+
+def _sub_op(self, o, kw):
+    alpha = kw.get("alpha", 1)
+    return E.SUB, ({"alpha": alpha} if alpha != 1 else None)
+
+
+def _pow_op(self, o, kw):
+    return (E.POW_T if isinstance(o, Tensor) else E.POW), None
+
+
+def _unary_inplace(op):
+    def method(self):
+        return IP.apply_inplace(op, self)
+    return method
+
+
+def _rtruediv(self, other):
+    o = _operand(other)
+    if o is None:
+        return NotImplemented
+    return E.mul(E.reciprocal(self), o)
+
+
+def _getitem(self, key):
+    return I.getitem(self, key)
+
+
+def _setitem(self, key, value):
+    I.setitem(self, key, value)
+
+
+def _install():
+    T = Tensor
+    T.__add__ = T.__radd__ = _binary(E.add)
+    T.__sub__ = _binary(E.sub)
+    T.__rsub__ = _binary(E.rsub)
+    T.__mul__ = T.__rmul__ = _binary(E.mul)
+    T.__truediv__ = T.__div__ = _binary(E.div)
+    T.__rtruediv__ = T.__rdiv__ = _rtruediv
+    T.__pow__ = _binary(E.pow)
+    T.__rpow__ = _binary(E.pow, reflected=True)
+    T.__matmul__ = _binary(L.matmul)
+    T.__rmatmul__ = _binary(L.matmul, reflected=True)
+    T.__neg__ = E.neg
+    T.__pos__ = lambda self: self
+    T.__abs__ = E.abs
+    T.__eq__ = _binary(E.eq)
+    T.__ne__ = _binary(E.ne)
+    T.__lt__ = _binary(E.lt)
+    T.__le__ = _binary(E.le)
+    T.__gt__ = _binary(E.gt)
+    T.__ge__ = _binary(E.ge)
+    T.__hash__ = lambda self: id(self)
+    T.__iadd__ = _inplace(_add_op)
+    T.__isub__ = _inplace(_sub_op)
+    T.__imul__ = _inplace(lambda s, o, kw: (E.MUL, None))
+    T.__itruediv__ = _inplace(lambda s, o, kw: (E.DIV, None))
+    T.__ipow__ = _inplace(_pow_op)
+    T.__getitem__ = _getitem
+    T.__setitem__ = _setitem
+
+    T.add, T.sub, T.mul, T.div, T.pow = E.add, E.sub, E.mul, E.div, E.pow
+    T.true_divide, T.multiply, T.subtract, T.divide = E.div, E.mul, E.sub, E.div
+    T.neg, T.negative, T.exp, T.log, T.sqrt, T.abs = E.neg, E.neg, E.exp, E.log, E.sqrt, E.abs
+    T.sin, T.cos, T.tanh, T.sigmoid, T.relu = E.sin, E.cos, E.tanh, E.sigmoid, E.relu
+    T.reciprocal, T.square, T.sign, T.floor, T.clamp, T.clip = E.reciprocal, E.square, E.sign, E.floor, E.clamp, E.clamp
+    T.eq, T.ne, T.lt, T.le, T.gt, T.ge = E.eq, E.ne, E.lt, E.le, E.gt, E.ge
+    T.sum, T.mean, T.argmax, T.argmin, T.max, T.min = R.sum, R.mean, R.argmax, R.argmin, R.max, R.min
+    T.matmul, T.mm, T.bmm, T.mv, T.dot = L.matmul, L.mm, L.bmm, L.mv, L.dot
+    T.view, T.reshape, T.flatten, T.squeeze, T.unsqueeze = S.view, S.reshape, S.flatten, S.squeeze, S.unsqueeze
+    T.transpose, T.swapaxes, T.swapdims, T.t, T.permute = S.transpose, S.transpose, S.transpose, S.t, S.permute
+    T.expand, T.expand_as, T.narrow, T.select, T.unbind = S.expand, S.expand_as, S.narrow, S.select, S.unbind
+    T.split, T.chunk, T.diagonal, T.unfold, T.movedim = S.split, S.chunk, S.diagonal, S.unfold, S.movedim
+    T.clone, T.contiguous = S.clone, S.contiguous
+    T.view_as = lambda self, other: S.view(self, other._data.shape)
+    T.reshape_as = lambda self, other: S.reshape(self, other._data.shape)
+    T.T = property(lambda self: S.permute(self, tuple(reversed(range(self._data.ndim)))))
+    T.mT = property(lambda self: S.transpose(self, -2, -1))
+    T.H = T.T
+    T.mH = T.mT
+
+    T.add_ = _inplace(_add_op)
+    T.sub_ = _inplace(_sub_op)
+    T.mul_ = _inplace(lambda s, o, kw: (E.MUL, None))
+    T.div_ = _inplace(lambda s, o, kw: (E.DIV, None))
+    T.pow_ = _inplace(_pow_op)
+    for name, op in (("exp_", E.EXP), ("log_", E.LOG), ("sqrt_", E.SQRT), ("abs_", E.ABS), ("sin_", E.SIN),
+                     ("cos_", E.COS), ("tanh_", E.TANH), ("sigmoid_", E.SIGMOID), ("relu_", E.RELU),
+                     ("neg_", E.NEG), ("reciprocal_", E.RECIPROCAL), ("sign_", E.SIGN), ("floor_", E.FLOOR)):
+        setattr(T, name, _unary_inplace(op))
+    T.clamp_ = T.clip_ = lambda self, min=None, max=None: IP.apply_inplace(E.CLAMP, self, (), {"min": min, "max": max})
+    T.copy_ = IP.copy_
+    T.fill_ = IP.fill_
+    T.zero_ = IP.zero_
+
+    T.to = C.to
+    T.float = lambda self, memory_format=None: C.to(self, C.D.float32)
+    T.double = lambda self, memory_format=None: C.to(self, C.D.float64)
+    T.half = lambda self, memory_format=None: C.to(self, C.D.float16)
+    T.long = lambda self, memory_format=None: C.to(self, C.D.int64)
+    T.int = lambda self, memory_format=None: C.to(self, C.D.int32)
+    T.short = lambda self, memory_format=None: C.to(self, C.D.int16)
+    T.char = lambda self, memory_format=None: C.to(self, C.D.int8)
+    T.byte = lambda self, memory_format=None: C.to(self, C.D.uint8)
+    T.bool = lambda self, memory_format=None: C.to(self, C.D.bool_)
+    T.type = _type
+    T.cpu = lambda self, memory_format=None: self
+    T.cuda = _cuda
+    T.new_tensor = lambda self, data, dtype=None, **kw: C.tensor(data, dtype=dtype or self._dtype, **kw)
+    T.new_zeros = lambda self, *size, dtype=None, **kw: C.zeros(*size, dtype=dtype or self._dtype, **kw)
+    T.new_ones = lambda self, *size, dtype=None, **kw: C.ones(*size, dtype=dtype or self._dtype, **kw)
+    T.new_empty = lambda self, *size, dtype=None, **kw: C.empty(*size, dtype=dtype or self._dtype, **kw)
+    T.new_full = lambda self, size, v, dtype=None, **kw: C.full(size, v, dtype=dtype or self._dtype, **kw)
+
+
+_TYPE_STR = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+             "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+             "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
+
+
+def _type(self, dtype=None, non_blocking=False):
+    if dtype is None:
+        return _TYPE_STR[self._dtype.name]
+    if isinstance(dtype, str) and dtype in _TYPE_STR.values():
+        dtype = {v: k for k, v in _TYPE_STR.items()}[dtype]
+    return C.to(self, dtype)
+
+
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    raise AssertionError("Torch not compiled with CUDA enabled")
+
+
+_install()

@@ -1,0 +1,192 @@
+"""Indexing: `t[key]` and `t[key] = value`.
+
+Basic indices (ints, slices, None, Ellipsis) become a chain of view ops, one per index, as PyTorch
+builds them (so the nodes are SelectBackward0, SliceBackward0, UnsqueezeBackward0). Advanced indices
+(integer or boolean tensors, lists, arrays) then gather a copy (IndexBackward0); writes through them are
+an in-place index_put.
+"""
+import numpy as np
+
+from .registry import primitive, defvjp, apply
+from . import shape as S
+from ..tensor import Tensor
+
+__all__ = ["getitem", "setitem", "index", "index_put_"]
+
+
+def _index_vjp(grad, x_shape, indices, xp):
+    if xp is not np:
+        return xp.index_put(xp.zeros(x_shape, dtype=grad.dtype), indices, grad, accumulate=True)
+    z = np.zeros(x_shape, dtype=grad.dtype)
+    np.add.at(z, indices, grad)
+    return z
+
+
+INDEX = primitive("index", lambda xp, x, *, indices: x[indices])
+defvjp(INDEX, x=_index_vjp)
+
+
+def _index_put_fwd(xp, x, values, *, indices, accumulate):
+    out = x.copy()
+    if accumulate:
+        np.add.at(out, indices, values)
+    else:
+        out[indices] = values
+    return out
+
+
+def _index_put_x_vjp(grad, indices, accumulate, xp):
+    if accumulate:
+        return grad
+    if xp is not np:
+        return xp.index_put(grad, indices, xp.zeros((), dtype=grad.dtype), accumulate=False)
+    g = grad.copy()
+    g[indices] = 0
+    return g
+
+
+def _index_put_values_vjp(grad, values_shape, indices, xp):
+    g = grad[indices] if xp is np else xp.index(grad, indices)
+    return g
+
+
+INDEX_PUT = primitive("index_put", _index_put_fwd, promote=False)
+defvjp(INDEX_PUT, x=_index_put_x_vjp, values=_index_put_values_vjp)
+
+
+def _is_basic(k):
+    return k is None or k is Ellipsis or isinstance(k, (int, slice)) and not isinstance(k, bool)
+
+
+def _as_index_array(k):
+    if isinstance(k, Tensor):
+        a = k._data
+    else:
+        a = np.asarray(k)
+    if a.dtype.kind not in "iub":
+        if a.size == 0:
+            return a.astype(np.int64)
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return a
+
+
+def _normalize(key):
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if isinstance(k, Tensor) and k._data.ndim == 0 and k._dtype._cat == 1:
+            k = int(k._data)  # a 0-dim integer tensor indexes like an int
+        elif isinstance(k, (np.integer,)):
+            k = int(k)
+        out.append(k)
+    return out
+
+
+def _consumed(k):
+    if k is None or k is Ellipsis:
+        return 0
+    if isinstance(k, (Tensor, np.ndarray)) and getattr(k, "dtype", None) is not None:
+        a = k._data if isinstance(k, Tensor) else k
+        if a.dtype == np.bool_:
+            return a.ndim
+    if isinstance(k, bool):
+        return 0
+    return 1
+
+
+def _basic_pass(x, key):
+    """Applies the basic part of an index as view ops; returns the view and the advanced remainder
+    (one entry per remaining dim: slice(None) or an index array), or None when there is none."""
+    nd = x._data.ndim
+    n_used = sum(_consumed(k) for k in key)
+    if n_used > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
+    single = len(key) == 1
+    dim = 0
+    advanced = []
+    has_adv = False
+    t = x
+    for k in key:
+        if k is Ellipsis:
+            skip = nd - n_used
+            advanced.extend([slice(None)] * skip)
+            dim += skip
+            n_used = nd
+        elif k is None:
+            t = S.unsqueeze(t, dim)
+            advanced.append(slice(None))
+            dim += 1
+        elif isinstance(k, bool):
+            t = S.unsqueeze(t, dim)
+            advanced.append(np.array([0]) if k else np.array([], dtype=np.int64))
+            has_adv = True
+            dim += 1
+        elif isinstance(k, int):
+            t = S.select(t, dim, k)
+        elif isinstance(k, slice):
+            size = t._data.shape[dim]
+            step = 1 if k.step is None else int(k.step)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, _ = slice(k.start, k.stop, step).indices(size)
+            stop = max(stop, start)
+            # NOTE: PyTorch skips a full slice inside a tuple but still records a lone `t[:]`.
+            if single or not (start == 0 and stop == size and step == 1):
+                t = S._slice(t, dim, k.start, k.stop, step)
+            advanced.append(slice(None))
+            dim += 1
+        else:
+            a = _as_index_array(k)
+            advanced.append(a)
+            has_adv = True
+            dim += a.ndim if a.dtype == np.bool_ else 1
+    if t is x and not has_adv:
+        t = apply(S.ALIAS, (x,))
+    return t, (tuple(advanced) if has_adv else None)
+
+
+def _check_bounds(t, adv):
+    dim = 0
+    for a in adv:
+        if isinstance(a, np.ndarray) and a.dtype != np.bool_ and a.size:
+            n = t._data.shape[dim]
+            bad = (a >= n) | (a < -n)
+            if bad.any():
+                raise IndexError(f"index {int(a[bad].flat[0])} is out of bounds for dimension {dim} with size {n}")
+        dim += a.ndim if isinstance(a, np.ndarray) and a.dtype == np.bool_ else 1
+
+
+def getitem(x, key):
+    key = _normalize(key)
+    t, adv = _basic_pass(x, key)
+    if adv is None:
+        return t
+    _check_bounds(t, adv)
+    return apply(INDEX, (t,), {"indices": adv})
+
+
+def index(x, indices):
+    return apply(INDEX, (x,), {"indices": tuple(indices)})
+
+
+def setitem(x, key, value):
+    from .inplace import copy_
+    key = _normalize(key)
+    if all(_is_basic(k) for k in key):
+        t, _ = _basic_pass(x, key)
+        copy_(t, value)
+        return
+    t, adv = _basic_pass(x, key)
+    _check_bounds(t, adv)
+    index_put_(t, adv, value)
+
+
+def index_put_(x, indices, values, accumulate=False):
+    from .inplace import apply_inplace
+    if not isinstance(values, Tensor):
+        from .creation import tensor
+        values = tensor(values, dtype=x._dtype)
+    elif values._dtype is not x._dtype:
+        values = values.to(x._dtype)
+    return apply_inplace(INDEX_PUT, x, (values,), {"indices": tuple(indices), "accumulate": accumulate})

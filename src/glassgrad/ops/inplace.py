@@ -1,0 +1,182 @@
+"""In-place ops: PyTorch's checks, the version bump, and the rewrite of the graph.
+
+An in-place op computes the registry op out of place, writes the result into the tensor's memory (so
+views see it), bumps the shared version counter, and, when recorded, makes the op's node the tensor's
+new grad_fn. On a view, the base's history is rewritten instead (CopySlices) and the view re-derives its
+grad_fn from the base.
+"""
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd import grad_mode
+from ..autograd.views import CopySlices
+from ..explain.events import tracking_event
+from ..tensor import Tensor, _new, _edge, _view_grad_fn
+from .registry import primitive, defvjp, apply, _make_node, _FIRST_INPUT, _RESULT, NON_DIFFERENTIABLE, ZERO_GRAD
+from . import elementwise as E
+
+__all__ = ["apply_inplace", "check_inplace", "copy_", "fill_", "zero_"]
+
+_gstate = grad_mode.state
+
+MSG_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
+MSG_VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+MSG_INFERENCE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
+                 "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
+                 "for more details.")
+
+
+def check_inplace(t):
+    if t._extra is not None and t._extra.inference and not _gstate.inference:
+        raise RuntimeError(MSG_INFERENCE)
+    if not _gstate.grad_enabled:
+        return
+    if t._base is not None:
+        if t.requires_grad and t._base.grad_fn is None and t._base._requires_grad:
+            raise RuntimeError(MSG_VIEW_OF_LEAF)
+    elif t._requires_grad and t._grad_fn is None:
+        raise RuntimeError(MSG_LEAF)
+
+
+def _check_rebase(t):
+    info = t._view
+    if info is None:
+        return
+    if info.multi:
+        name = info.op.node_cls.__name__
+        fname = name[:-9] if name.endswith("Backward0") else name
+        raise RuntimeError(
+            f"Output {t._output_nr} of {fname} is a view and is being modified inplace. This view is the output of "
+            f"a function that returns multiple views. Such functions do not allow the output views to be "
+            f"modified inplace. You should replace the inplace operation by an out-of-place one.")
+    if info.no_grad:
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that "
+            "this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+            "both the view and the inplace either both inside the no_grad block (if you don't want the inplace "
+            "to be tracked) or both outside (if you want the inplace to be tracked).")
+
+
+def _reads_self(op, inputs):
+    """Whether a VJP that will run reads the input's value from before the write."""
+    for i, a in enumerate(inputs):
+        fn = op.vjps[i]
+        if fn is NON_DIFFERENTIABLE or fn is ZERO_GRAD or not isinstance(a, Tensor) or not a.requires_grad:
+            continue
+        if _FIRST_INPUT in op.specs[i]:
+            return True
+    return False
+
+
+def _write(t, out, op_name):
+    dst = t._data
+    if out.dtype != dst.dtype:
+        src_dt = D._BY_NP[out.dtype]
+        if src_dt._cat > t._dtype._cat:
+            raise RuntimeError(f"result type {_cap(src_dt)} can't be cast to the desired output type {_cap(t._dtype)}")
+    if out.shape != dst.shape:
+        try:
+            np.broadcast_shapes(out.shape, dst.shape)
+            ok = np.broadcast_shapes(out.shape, dst.shape) == dst.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(out.shape, dst.shape))}")
+    try:
+        dst[...] = out
+    except ValueError as e:
+        if "read-only" in str(e):
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the "
+                               "operation.") from None
+        raise
+
+
+def _cap(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[dt.name]
+
+
+def apply_inplace(op, t, others=(), kw=None):
+    """Runs registry `op` with `t` as its first input and writes the result into `t`."""
+    check_inplace(t)
+    inputs = (t,) + tuple(others)
+    record = _gstate.grad_enabled and op.differentiable and any(
+        isinstance(a, Tensor) and a.requires_grad for a in inputs)
+    if record and t._base is not None:
+        _check_rebase(t)
+    old = t._data.copy() if record and _reads_self(op, inputs) else t._data
+    result = apply(op, inputs, kw, record=False)
+    _write(t, result._data, op.name)
+    t._vc.v += 1
+    tracking_event("inplace", op.name, t, None)
+    if not record:
+        if not _gstate.grad_enabled and any(isinstance(a, Tensor) and a.requires_grad for a in inputs):
+            tracking_event("grad_disabled_op", op.name + "_", inputs, t)
+        return t
+    if not t._dtype.is_floating_point:
+        return t
+    # `t` as it was before the write: its old history, and its old value if a VJP reads it
+    before = _new(old, t._dtype, t.grad_fn, t._output_nr)
+    node = _make_node(op, (before,) + tuple(others), kw, (t._data,))
+    if node is None:
+        return t
+    if node._saved is not None and node._saved[_RESULT] is True:
+        node._saved[_RESULT] = (t._data, t._vc, t._vc.v)
+    if t._base is None:
+        t._grad_fn = node
+        t._output_nr = 0
+    else:
+        _rebase_view(t, node)
+    return t
+
+
+def _rebase_view(view, node):
+    """An in-place op on a view: the base's new history is CopySlices(old history, view region, op)."""
+    base = view._base
+    base_edge = _edge(base)
+    base._grad_fn = CopySlices(base_edge, view._view.fn, node, base._data)
+    base._output_nr = 0
+    view._grad_fn = None
+    view._view.version = -1  # the view re-derives its grad_fn from the base on next access
+    _view_grad_fn(view)
+
+
+# ---- in-place ops that are not arithmetic ----------------------------------------------------
+def _copy_fwd(xp, x, src):
+    if hasattr(src, "shape"):
+        return xp.broadcast_to(src, x.shape).astype(x.dtype, copy=True)
+    return xp.full(x.shape, src, dtype=x.dtype)
+
+
+COPY = primitive("copy_", _copy_fwd, node="CopyBackwards")
+defvjp(COPY, x=ZERO_GRAD, src=lambda grad: grad)
+FILL = primitive("fill", lambda xp, x, value: xp.full(x.shape, value, dtype=x.dtype))
+defvjp(FILL, x=ZERO_GRAD, value=lambda grad, xp: xp.sum(grad))
+ZERO = primitive("zero", lambda xp, x: xp.zeros_like(x))
+defvjp(ZERO, x=ZERO_GRAD)
+
+
+def copy_(t, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        from .creation import tensor
+        src = tensor(src)
+    return apply_inplace(COPY, t, (src,))
+
+
+def fill_(t, value):
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value._data.ndim} dimensions.")
+    return apply_inplace(FILL, t, (value,))
+
+
+def zero_(t):
+    return apply_inplace(ZERO, t)
+
+
+def binary_inplace(op, t, other, kw=None):
+    if isinstance(other, Tensor) and other is t and _reads_self(op, (t, other)):
+        other = _new(t._data.copy(), t._dtype, t.grad_fn, t._output_nr)
+    return apply_inplace(op, t, (other,), kw)

@@ -1,0 +1,421 @@
+"""The op registry: one declaration per op, forward and derivative side by side.
+
+    exp = primitive("exp", lambda xp, x: xp.exp(x), float_result=True)
+    defvjp(exp, x=lambda grad, result: grad * result)
+
+A VJP's parameter names say what it reads: `grad`, `result`, the forward's input names, `<input>_shape`,
+the forward's keyword arguments, and `xp` (the array module; a tensor namespace when building a graph for
+higher-order gradients). The registry saves exactly what the VJPs that will run read, version-checks the
+saved tensors at backward, frees them after, un-broadcasts gradients and casts them to the input dtype.
+Non-differentiable ops are declared with NON_DIFFERENTIABLE; ops whose gradient is zero almost
+everywhere (sign, floor, round) with ZERO_GRAD, so explanations can name them.
+"""
+import inspect
+import re
+import traceback
+
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd import grad_mode
+from ..autograd.graph import Node, ERR_BACKWARD_TWICE
+from ..explain.events import tracking_event
+from ..tensor import Tensor, ViewInfo, _new, _edge
+
+__all__ = ["primitive", "defvjp", "apply", "NON_DIFFERENTIABLE", "ZERO_GRAD", "OpDef", "OpNode",
+           "unbroadcast", "check_saved_version"]
+
+_gstate = grad_mode.state
+_ndarray = np.ndarray
+_BY_NP = D._BY_NP
+
+
+class _Sentinel:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+
+NON_DIFFERENTIABLE = _Sentinel("NON_DIFFERENTIABLE")
+ZERO_GRAD = _Sentinel("ZERO_GRAD")
+RELEASED = _Sentinel("RELEASED")
+
+# slot numbers in a node's saved list
+_GRAD, _RESULT, _XP = 0, 1, 2
+_FIRST_INPUT = 3
+
+
+class OpDef:
+    __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "vjps", "specs", "node_cls", "promote",
+                 "float_result", "nout", "nondiff_outputs", "differentiable", "__weakref__")
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1, nondiff_outputs=(),
+              view=False):
+    """Declares an op. `fwd(xp, *inputs, **kwargs)` computes on arrays; its positional parameters after
+    `xp` are the inputs (tensors or Python scalars), its keyword-only ones the options."""
+    op = OpDef()
+    op.name = name
+    op.fwd = fwd
+    params = list(inspect.signature(fwd).parameters.values())[1:]
+    op.inputs = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    op.kwnames = tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY)
+    op.kwdefaults = {p.name: p.default for p in params if p.kind == p.KEYWORD_ONLY}
+    op.view = view
+    op.vjps = (NON_DIFFERENTIABLE,) * len(op.inputs)
+    op.specs = (None,) * len(op.inputs)
+    op.differentiable = False
+    op.promote = promote
+    op.float_result = float_result
+    op.nout = nout
+    op.nondiff_outputs = frozenset(nondiff_outputs)
+    node_name = node or (name[0].upper() + name[1:] + "Backward0")
+    op.node_cls = type(node_name, (OpNode,), {"__slots__": ()})
+    return op
+
+
+def defvjp(op, **vjps):
+    """Attaches the VJP of each named input (a function, NON_DIFFERENTIABLE or ZERO_GRAD)."""
+    fns = list(op.vjps)
+    specs = list(op.specs)
+    for name, fn in vjps.items():
+        i = op.inputs.index(name)
+        fns[i] = fn
+        specs[i] = None if isinstance(fn, _Sentinel) else _spec(op, fn)
+    op.vjps = tuple(fns)
+    op.specs = tuple(specs)
+    op.differentiable = any(f is not NON_DIFFERENTIABLE for f in fns)
+
+
+def _spec(op, fn):
+    spec = []
+    for p in inspect.signature(fn).parameters:
+        if p == "grad":
+            spec.append(_GRAD)
+        elif p == "result":
+            spec.append(_RESULT)
+        elif p == "xp":
+            spec.append(_XP)
+        elif p in op.inputs:
+            spec.append(_FIRST_INPUT + op.inputs.index(p))
+        elif p.endswith("_shape") and p[:-6] in op.inputs:
+            spec.append(("shape", op.inputs.index(p[:-6])))
+        elif p in op.kwnames:
+            spec.append(("kw", p))
+        else:
+            raise TypeError(f"VJP of {op.name} reads unknown name {p!r}")
+    return tuple(spec)
+
+
+# ---- forward -----------------------------------------------------------------------------------
+
+def _cast_inputs(op, inputs, arrays):
+    """Applies PyTorch's promotion to the array inputs; returns the result dtype."""
+    dt = None
+    uniform = True
+    for a in inputs:
+        if type(a) is Tensor or isinstance(a, Tensor):
+            if dt is None:
+                dt = a._dtype
+            elif a._dtype is not dt:
+                uniform = False
+        elif a is not None and not (type(a) is float and dt is not None and dt._cat == 2):
+            uniform = False
+    if not uniform or dt is None:
+        dt = D.result_type(*[a for a in inputs if a is not None])
+    if op.float_result and dt._cat != 2:
+        dt = D.get_default_dtype()
+    npdt = dt.np
+    for i, a in enumerate(arrays):
+        if type(a) is _ndarray and a.dtype != npdt:
+            arrays[i] = a.astype(npdt)
+    return dt
+
+
+def apply(op, inputs, kw=None, record=True):
+    """Runs `op` on `inputs` (tensors or Python scalars) and records it in the graph when grad mode is
+    on and an input requires grad. Returns a Tensor, or a tuple of them for multi-output ops."""
+    arrays = []
+    requires = False
+    for a in inputs:
+        if isinstance(a, Tensor):
+            arrays.append(a._data)
+            if a._grad_fn is not None or a._requires_grad or (a._base is not None and a.requires_grad):
+                requires = True
+        else:
+            arrays.append(a)
+    if op.promote or op.float_result:
+        _cast_inputs(op, inputs, arrays)
+    out = op.fwd(np, *arrays, **kw) if kw else op.fwd(np, *arrays)
+    if op.view:
+        return _make_views(op, inputs[0], out, kw, requires and record)
+    if requires and record:
+        if not _gstate.grad_enabled:
+            tracking_event("grad_disabled_op", op.name, inputs, None)
+            requires = False
+        elif not op.differentiable:
+            tracking_event("non_differentiable", op.name, inputs, None)
+            requires = False
+    if op.nout == 1:
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        dt = _BY_NP[out.dtype]
+        if requires and dt._cat == 2:
+            node = _make_node(op, inputs, kw, (out,))
+            if node is not None:
+                result = _new(out, dt, node, 0)
+                if node._saved is not None and node._saved[_RESULT] is True:
+                    node._saved[_RESULT] = (out, result._vc, 0)
+                return result
+        elif requires:
+            tracking_event("integer_cast", op.name, inputs, None)
+        return _new(out, dt)
+    outs = [o if type(o) is _ndarray else np.asarray(o) for o in out]
+    node = _make_node(op, inputs, kw, outs) if requires else None
+    results = []
+    for i, o in enumerate(outs):
+        dt = _BY_NP[o.dtype]
+        if node is not None and i not in op.nondiff_outputs and dt._cat == 2:
+            results.append(_new(o, dt, node, i))
+        else:
+            results.append(_new(o, dt))
+    if node is not None and node._saved is not None and node._saved[_RESULT] is True:
+        node._saved[_RESULT] = tuple((o, r._vc, 0) for o, r in zip(outs, results))
+    return tuple(results)
+
+
+def _make_views(op, x, out, kw, requires):
+    """Wraps the output(s) of a view op as views of `x`'s root base, sharing its version counter."""
+    multi = op.nout != 1
+    outs = out if multi else (out,)
+    node = None
+    if requires:
+        if not _gstate.grad_enabled:
+            tracking_event("grad_disabled_op", op.name, (x,), None)
+        elif x._dtype._cat == 2:
+            node = _make_node(op, (x,), kw, outs)
+    base = x._base if x._base is not None else x
+    parent = x._view.fn if x._base is not None and x._view is not None else None
+    vc = x._vc
+    no_grad = not _gstate.grad_enabled
+    results = []
+    for i, o in enumerate(outs):
+        t = _new(o, x._dtype, node, i if multi else 0)
+        t._base = base
+        t._vc = vc
+        t._view = ViewInfo(_view_fn(op, kw, i if multi else None, parent), multi, no_grad, vc.v, op)
+        results.append(t)
+    return tuple(results) if multi else results[0]
+
+
+def _view_fn(op, kw, index, parent):
+    """A function that re-derives this view from any array laid out like the root base."""
+    fwd = op.fwd
+    kw = kw or {}
+    if index is None:
+        if parent is None:
+            return lambda a: fwd(np, a, **kw)
+        return lambda a: fwd(np, parent(a), **kw)
+    if parent is None:
+        return lambda a: fwd(np, a, **kw)[index]
+    return lambda a: fwd(np, parent(a), **kw)[index]
+
+
+def _make_node(op, inputs, kw, outs):
+    needs = []
+    edges = []
+    want = set()
+    for i, a in enumerate(inputs):
+        fn = op.vjps[i]
+        e = _edge(a) if isinstance(a, Tensor) and fn is not NON_DIFFERENTIABLE else None
+        if e is None:
+            needs.append(False)
+            edges.append((None, 0))
+        else:
+            needs.append(True)
+            edges.append(e)
+            if fn is not ZERO_GRAD:
+                want.update(op.specs[i])
+    if not any(needs):
+        tracking_event("non_differentiable", op.name, inputs, None)
+        return None
+    node = op.node_cls(tuple(edges))
+    node._op = op
+    node._needs = tuple(needs)
+    node._kw = kw
+    node._meta = tuple((a._data.shape, a._dtype) if n else None for a, n in zip(inputs, needs))
+    node._nout_meta = tuple((o.shape, o.dtype) for o in outs)
+    saved = None
+    for s in want:
+        if type(s) is int and s >= _RESULT and s != _XP:
+            if saved is None:
+                saved = [None] * (_FIRST_INPUT + len(inputs))
+            if s == _RESULT:
+                saved[_RESULT] = True  # filled in by apply once the output tensor exists
+            else:
+                a = inputs[s - _FIRST_INPUT]
+                saved[s] = (a, a._vc.v) if isinstance(a, Tensor) else (a, None)
+    node._saved = saved
+    if _gstate.anomaly:
+        node._trace = traceback.format_stack()[:-3]
+    return node
+
+
+# ---- backward ----------------------------------------------------------------------------------
+
+def unbroadcast(g, shape, xp):
+    """Sums a gradient down to `shape` (the engine's job, not each op's)."""
+    gshape = g.shape if hasattr(g, "shape") else ()
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    if lead:
+        g = xp.reshape(g, shape)
+    elif g.shape != shape:
+        g = xp.reshape(g, shape)
+    return g
+
+
+def check_saved_version(tensor, saved_version):
+    """Raises PyTorch's error if a saved input tensor was modified in place since it was saved."""
+    current = tensor._vc.v
+    if current == saved_version:
+        return
+    fn = tensor.grad_fn
+    raise_modified(tensor._dtype, list(tensor._data.shape), fn, None if fn is None else tensor._output_nr,
+                   current, saved_version)
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+               "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def raise_modified(dt, shape, node, output_nr, current, expected):
+    what = f"[torch.{_TYPE_NAMES[dt.name]} [{', '.join(map(str, shape))}]]"
+    if output_nr is not None:
+        fname = re.sub(r"Backward\d*$", "", node.name())
+        what += f", which is output {output_nr} of {fname},"
+    if _gstate.anomaly:
+        hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. "
+                "The variable in question was changed in there or anywhere later. Good luck!")
+    else:
+        hint = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+                "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+    raise RuntimeError(f"one of the variables needed for gradient computation has been modified by an "
+                       f"inplace operation: {what} is at version {current}; expected version {expected} "
+                       f"instead. {hint}")
+
+
+class OpNode(Node):
+    """The backward node of a registry op; subclassed once per op so `name()` reads `MulBackward0`."""
+    __slots__ = ("_op", "_needs", "_kw", "_meta", "_saved", "_nout_meta")
+
+    @property
+    def num_outputs(self):
+        return len(self._nout_meta)
+
+    def _release(self):
+        if self._saved is not None:
+            self._saved = RELEASED
+
+    def _unpack(self, slot, tensor_mode):
+        entry = self._saved[slot]
+        if slot == _RESULT:
+            if isinstance(entry, tuple) and len(entry) == 3 and not isinstance(entry[0], tuple):
+                return self._unpack_result(entry, 0, tensor_mode)
+            return tuple(self._unpack_result(e, i, tensor_mode) for i, e in enumerate(entry))
+        value, version = entry
+        if version is None:
+            return value
+        check_saved_version(value, version)
+        return value if tensor_mode else value._data
+
+    def _unpack_result(self, entry, nr, tensor_mode):
+        arr, vc, version = entry
+        if vc.v != version:
+            raise_modified(_BY_NP[arr.dtype], list(arr.shape), self, nr, vc.v, version)
+        if not tensor_mode:
+            return arr
+        t = _new(arr, _BY_NP[arr.dtype], self, nr)
+        t._vc = vc
+        return t
+
+    def apply(self, grads):
+        saved = self._saved
+        if saved is RELEASED:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        from ..autograd.engine import state as estate
+        tensor_mode = estate.create_graph
+        op = self._op
+        if op.nout == 1:
+            g = grads[0]
+        else:
+            g = tuple(gi if gi is not None else _zeros_for(m, tensor_mode)
+                      for gi, m in zip(grads, self._nout_meta))
+        xp = _tensor_xp() if tensor_mode else np
+        values = {}
+        out = []
+        for i, need in enumerate(self._needs):
+            if not need:
+                out.append(None)
+                continue
+            fn = op.vjps[i]
+            shape, dt = self._meta[i]
+            if fn is ZERO_GRAD:
+                out.append(_zeros_for((shape, dt.np), tensor_mode))
+                continue
+            args = []
+            for s in op.specs[i]:
+                if s == _GRAD:
+                    args.append(g)
+                elif s == _XP:
+                    args.append(xp)
+                elif type(s) is int:
+                    v = values.get(s, values)
+                    if v is values:
+                        v = values[s] = self._unpack(s, tensor_mode)
+                    args.append(v)
+                elif s[0] == "kw":
+                    kw = self._kw
+                    args.append(kw[s[1]] if kw and s[1] in kw else op.kwdefaults[s[1]])
+                else:
+                    args.append(self._meta[s[1]][0] if self._meta[s[1]] else None)
+            gi = fn(*args)
+            if gi is not None:
+                if gi.shape != shape:
+                    gi = unbroadcast(gi, shape, xp)
+                if tensor_mode:
+                    if gi.dtype is not dt:
+                        gi = gi.to(dt)
+                elif gi.dtype != dt.np:
+                    gi = gi.astype(dt.np)
+            out.append(gi)
+        return out
+
+
+def _zeros_for(meta, tensor_mode):
+    shape, npdt = meta
+    z = np.zeros(shape, npdt)
+    return _new(z, _BY_NP[np.dtype(npdt)]) if tensor_mode else z
+
+
+_txp = None
+
+
+def _tensor_xp():
+    global _txp
+    if _txp is None:
+        from . import tensor_xp
+        _txp = tensor_xp
+    return _txp

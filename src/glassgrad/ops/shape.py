@@ -1,0 +1,458 @@
+"""Shape ops. The view ops share memory and the version counter with their input's base."""
+import math
+
+import numpy as np
+
+from .registry import primitive, defvjp, apply
+from ..autograd import grad_mode
+from ..autograd.graph import Node
+from ..tensor import Tensor, _new, _edge, _wrap_dim
+from .. import _dtype as D
+
+__all__ = ["Size", "view", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "t", "permute", "expand",
+           "expand_as", "narrow", "select", "unbind", "split", "chunk", "diagonal", "unfold", "cat", "stack",
+           "contiguous", "clone", "movedim"]
+
+
+class Size(tuple):
+    """torch.Size: a tuple that prints as `torch.Size([2, 3])`."""
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        return math.prod(self)
+
+    def __getitem__(self, item):
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+def _writable_strided(xp, a, shape, strides):
+    return np.lib.stride_tricks.as_strided(a, shape=shape, strides=strides, writeable=True)
+
+
+# ---- views ------------------------------------------------------------------------------------
+def _view_fwd(xp, x, *, shape):
+    try:
+        return xp.reshape(x, shape, copy=False)
+    except ValueError:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                           "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+
+
+VIEW = primitive("view", _view_fwd, view=True)
+defvjp(VIEW, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
+UNSAFE_VIEW = primitive("_unsafe_view", lambda xp, x, *, shape: xp.reshape(x, shape))
+defvjp(UNSAFE_VIEW, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
+ALIAS = primitive("alias", lambda xp, x: x.view(), view=True)
+defvjp(ALIAS, x=lambda grad: grad)
+
+SQUEEZE = primitive("squeeze", lambda xp, x: x.reshape(tuple(n for n in x.shape if n != 1)), view=True)
+defvjp(SQUEEZE, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
+
+
+def _squeeze_dims(xp, x, *, dims):
+    keep = tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1))
+    return x.reshape(keep)
+
+
+SQUEEZE_DIM = primitive("squeeze_dim", _squeeze_dims, view=True, node="SqueezeBackward1")
+defvjp(SQUEEZE_DIM, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
+SQUEEZE_DIMS = primitive("squeeze_dims", _squeeze_dims, view=True, node="SqueezeBackward2")
+defvjp(SQUEEZE_DIMS, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
+UNSQUEEZE = primitive("unsqueeze", lambda xp, x, *, dim: xp.expand_dims(x, dim), view=True)
+defvjp(UNSQUEEZE, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
+TRANSPOSE = primitive("transpose", lambda xp, x, *, dim0, dim1: xp.swapaxes(x, dim0, dim1), view=True)
+defvjp(TRANSPOSE, x=lambda grad, dim0, dim1, xp: xp.swapaxes(grad, dim0, dim1))
+T = primitive("t", lambda xp, x: x.T, view=True)
+defvjp(T, x=lambda grad, xp: xp.swapaxes(grad, 0, -1) if grad.ndim == 2 else grad)
+PERMUTE = primitive("permute", lambda xp, x, *, dims: xp.transpose(x, dims), view=True)
+defvjp(PERMUTE, x=lambda grad, dims, xp: xp.transpose(grad, tuple(np.argsort(dims))))
+EXPAND = primitive("expand", lambda xp, x, *, shape: xp.broadcast_to(x, shape), view=True)
+defvjp(EXPAND, x=lambda grad: grad)  # the engine sums the gradient back to the input's shape
+
+
+def _select_vjp(grad, x_shape, dim, index, xp):
+    z = xp.zeros(x_shape, dtype=grad.dtype)
+    z[(slice(None),) * dim + (index,)] = grad
+    return z
+
+
+SELECT = primitive("select", lambda xp, x, *, dim, index: x[(slice(None),) * dim + (index,)], view=True)
+defvjp(SELECT, x=_select_vjp)
+
+
+def _slice_key(dim, start, stop, step):
+    return (slice(None),) * dim + (slice(start, stop, step),)
+
+
+def _slice_vjp(grad, x_shape, dim, start, stop, step, xp):
+    z = xp.zeros(x_shape, dtype=grad.dtype)
+    z[_slice_key(dim, start, stop, step)] = grad
+    return z
+
+
+SLICE = primitive("slice", lambda xp, x, *, dim, start, stop, step: x[_slice_key(dim, start, stop, step)],
+                  view=True)
+defvjp(SLICE, x=_slice_vjp)
+
+
+def _diagonal_fwd(xp, x, *, offset, dim1, dim2):
+    d = xp.diagonal(x, offset, dim1, dim2)
+    # NOTE: NumPy's diagonal is read-only; PyTorch's is a writable view, so rebuild it from strides.
+    return _writable_strided(xp, x, d.shape, _diag_strides(x, offset, dim1, dim2, d)) if d.size else d
+
+
+def _diag_strides(x, offset, dim1, dim2, d):
+    rest = [s for i, s in enumerate(x.strides) if i not in (dim1, dim2)]
+    return tuple(rest) + (x.strides[dim1] + x.strides[dim2],)
+
+
+def _diagonal_fwd_checked(xp, x, *, offset, dim1, dim2):
+    if offset >= 0:
+        start = x[(slice(None),) * dim2 + (slice(offset, None),)]
+    else:
+        start = x[(slice(None),) * dim1 + (slice(-offset, None),)]
+    return _diagonal_fwd(xp, start, offset=0, dim1=dim1, dim2=dim2)
+
+
+def _diagonal_vjp(grad, x_shape, offset, dim1, dim2, xp):
+    z = xp.zeros(x_shape, dtype=grad.dtype)
+    diag = _diagonal_fwd_checked(np, z, offset=offset, dim1=dim1, dim2=dim2) if xp is np else None
+    if diag is not None:
+        diag[...] = grad
+        return z
+    from .. import diagonal_scatter
+    return diagonal_scatter(z, grad, offset, dim1, dim2)
+
+
+DIAGONAL = primitive("diagonal", _diagonal_fwd_checked, view=True)
+defvjp(DIAGONAL, x=_diagonal_vjp)
+
+
+def _unfold_fwd(xp, x, *, dimension, size, step):
+    n = (x.shape[dimension] - size) // step + 1
+    shape = x.shape[:dimension] + (n,) + x.shape[dimension + 1:] + (size,)
+    strides = x.strides[:dimension] + (x.strides[dimension] * step,) + x.strides[dimension + 1:] + \
+        (x.strides[dimension],)
+    return _writable_strided(xp, x, shape, strides)
+
+
+def _unfold_vjp(grad, x_shape, dimension, size, step, xp):
+    if xp is not np:
+        raise NotImplementedError("glassgrad: double backward through Tensor.unfold is not implemented")
+    z = np.zeros(x_shape, dtype=grad.dtype)
+    windows = np.moveaxis(grad, -1, dimension + 1)
+    for k in range(grad.shape[dimension]):
+        sl = (slice(None),) * dimension + (slice(k * step, k * step + size),)
+        z[sl] += windows[(slice(None),) * dimension + (k,)]
+    return z
+
+
+UNFOLD = primitive("unfold", _unfold_fwd, view=True)
+defvjp(UNFOLD, x=_unfold_vjp)
+
+
+def _stack_grads(grad, dim, xp):
+    return xp.stack(grad, dim)
+
+
+UNBIND = primitive("unbind", lambda xp, x, *, dim: tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim])),
+                   view=True, nout=-1)
+defvjp(UNBIND, x=_stack_grads)
+
+
+def _split_fwd(xp, x, *, sizes, dim):
+    out, start = [], 0
+    for n in sizes:
+        out.append(x[(slice(None),) * dim + (slice(start, start + n),)])
+        start += n
+    return tuple(out)
+
+
+SPLIT = primitive("split", _split_fwd, view=True, nout=-1)
+defvjp(SPLIT, x=lambda grad, dim, xp: xp.concatenate(grad, dim))
+SPLIT_SIZES = primitive("split_with_sizes", _split_fwd, view=True, nout=-1)
+defvjp(SPLIT_SIZES, x=lambda grad, dim, xp: xp.concatenate(grad, dim))
+
+CLONE = primitive("clone", lambda xp, x: x.copy())
+defvjp(CLONE, x=lambda grad: grad)
+
+
+# ---- cat and stack: variadic, so they get their own node ----------------------------------------
+class _JoinNode(Node):
+    __slots__ = ("_sizes", "_dim", "_stack", "_metas")
+
+    def apply(self, grads):
+        g = grads[0]
+        from ..autograd.engine import state
+        out = []
+        start = 0
+        for (shape, dt), n in zip(self._metas, self._sizes):
+            if self._stack:
+                gi = g[(slice(None),) * self._dim + (start,)]
+            else:
+                gi = g[(slice(None),) * self._dim + (slice(start, start + n),)]
+            start += n
+            if state.create_graph:
+                gi = gi if gi.dtype is dt else gi.to(dt)
+            elif gi.dtype != dt.np:
+                gi = gi.astype(dt.np)
+            out.append(gi)
+        return out
+
+
+class CatBackward0(_JoinNode):
+    __slots__ = ()
+
+
+class StackBackward0(_JoinNode):
+    __slots__ = ()
+
+
+def _join(tensors, dim, stacking):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{'stack' if stacking else 'torch.cat'}(): expected a non-empty list of Tensors")
+    dt = D.result_type(*tensors)
+    arrays = [t._data if t._dtype is dt else t._data.astype(dt.np) for t in tensors]
+    ndim = tensors[0]._data.ndim + (1 if stacking else 0)
+    if not stacking:
+        arrays_nonempty = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)]
+        arrays = arrays_nonempty or arrays
+        ndim = arrays[0].ndim
+    d = _wrap_dim(dim, ndim)
+    try:
+        out = np.stack(arrays, d) if stacking else np.concatenate(arrays, d)
+    except ValueError as e:
+        raise RuntimeError(str(e)) from None
+    edges = [_edge(t) for t in tensors]
+    if grad_mode.state.grad_enabled and dt.is_floating_point and any(e is not None for e in edges):
+        node = (StackBackward0 if stacking else CatBackward0)(tuple(e or (None, 0) for e in edges))
+        node._dim = d
+        node._stack = stacking
+        node._sizes = [1 if stacking else (t._data.shape[d] if t._data.ndim else 0) for t in tensors]
+        node._metas = [(t._data.shape, t._dtype) for t in tensors]
+        return _new(out, dt, node, 0)
+    return _new(out, dt)
+
+
+def cat(tensors, dim=0, *, out=None):
+    return _join(tensors, dim, False)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    return _join(tensors, dim, True)
+
+
+# ---- public functions --------------------------------------------------------------------------
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer(shape, numel):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if -1 in shape:
+        known = math.prod(s for s in shape if s != -1)
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[shape.index(-1)] = numel // known
+    if math.prod(shape) != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def view(input, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and not hasattr(shape[0], "__index__"):
+        from .creation import _dtype_view
+        return _dtype_view(input, shape[0])
+    shape = _infer(_shape_arg(shape), input._data.size)
+    return apply(VIEW, (input,), {"shape": shape})
+
+
+def reshape(input, *shape):
+    shape = _infer(_shape_arg(shape), input._data.size)
+    try:
+        np.reshape(input._data, shape, copy=False)
+    except ValueError:
+        return apply(UNSAFE_VIEW, (clone(input),), {"shape": shape})
+    return apply(VIEW, (input,), {"shape": shape})
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, 1)
+    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shp = input._data.shape
+    return reshape(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        return apply(SQUEEZE, (input,))
+    nd = input._data.ndim
+    if isinstance(dim, (tuple, list)):
+        return apply(SQUEEZE_DIMS, (input,), {"dims": tuple(_wrap_dim(d, nd) for d in dim)})
+    return apply(SQUEEZE_DIM, (input,), {"dims": (_wrap_dim(dim, nd),)})
+
+
+def unsqueeze(input, dim):
+    return apply(UNSQUEEZE, (input,), {"dim": _wrap_dim(dim, input._data.ndim + 1)})
+
+
+def transpose(input, dim0, dim1):
+    nd = input._data.ndim
+    return apply(TRANSPOSE, (input,), {"dim0": _wrap_dim(dim0, nd), "dim1": _wrap_dim(dim1, nd)})
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return apply(T, (input,))
+
+
+def permute(input, *dims):
+    dims = _shape_arg(dims)
+    nd = input._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                           f"the length of the desired ordering of dimensions i.e. input.dim() = {nd} is not "
+                           f"equal to len(dims) = {len(dims)}")
+    return apply(PERMUTE, (input,), {"dims": tuple(_wrap_dim(d, nd) for d in dims)})
+
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [_wrap_dim(s, nd) for s in src]
+    dst = [_wrap_dim(d, nd) for d in dst]
+    rest = [i for i in range(nd) if i not in src]
+    order = [None] * nd
+    for s, d in zip(src, dst):
+        order[d] = s
+    it = iter(rest)
+    order = [o if o is not None else next(it) for o in order]
+    return permute(input, order)
+
+
+def expand(input, *sizes):
+    sizes = _shape_arg(sizes)
+    shp = input._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shp)}}}, size=[{len(sizes)}]): the number of sizes "
+                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
+                           f"the tensor ({len(shp)})")
+    lead = len(sizes) - len(shp)
+    target = []
+    for i, s in enumerate(sizes):
+        if s == -1:
+            if i < lead:
+                raise RuntimeError("The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   "non-existing dimension 0")
+            s = shp[i - lead]
+        elif i >= lead and shp[i - lead] != 1 and shp[i - lead] != s:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
+                               f"({shp[i - lead]}) at non-singleton dimension {i}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(shp)}")
+        target.append(s)
+    return apply(EXPAND, (input,), {"shape": tuple(target)})
+
+
+def expand_as(input, other):
+    return expand(input, other._data.shape)
+
+
+def narrow(input, dim, start, length):
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return apply(SLICE, (input,), {"dim": d, "start": start, "stop": start + length, "step": 1})
+
+
+def _slice(input, dim, start, stop, step):
+    if step <= 0:
+        raise ValueError("step must be greater than zero")
+    n = input._data.shape[dim]
+    start, stop, _ = slice(start, stop, step).indices(n)
+    stop = max(stop, start)
+    return apply(SLICE, (input,), {"dim": dim, "start": start, "stop": stop, "step": step})
+
+
+def select(input, dim, index):
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, nd)
+    n = input._data.shape[d]
+    index = int(index)
+    if not -n <= index < n:
+        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {n}")
+    return apply(SELECT, (input,), {"dim": d, "index": index % n})
+
+
+def unbind(input, dim=0):
+    return apply(UNBIND, (input,), {"dim": _wrap_dim(dim, input._data.ndim)})
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = _wrap_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        sizes = [s] * (n // s) + ([n % s] if n % s else []) if n else [0]
+        return apply(SPLIT, (tensor,), {"sizes": tuple(sizes), "dim": d})
+    sizes = tuple(int(s) for s in split_size_or_sections)
+    if sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                           f"at dimension {d}), but got split_sizes={list(sizes)}")
+    return apply(SPLIT_SIZES, (tensor,), {"sizes": sizes, "dim": d})
+
+
+def chunk(input, chunks, dim=0):
+    n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(input, max(size, 1), dim)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    nd = input._data.ndim
+    return apply(DIAGONAL, (input,), {"offset": offset, "dim1": _wrap_dim(dim1, nd), "dim2": _wrap_dim(dim2, nd)})
+
+
+def unfold(input, dimension, size, step):
+    d = _wrap_dim(dimension, input._data.ndim)
+    return apply(UNFOLD, (input,), {"dimension": d, "size": size, "step": step})
+
+
+def clone(input, *, memory_format=None):
+    return apply(CLONE, (input,))
+
+
+def contiguous(input, memory_format=None):
+    if input._data.flags.c_contiguous:
+        return input
+    return clone(input)

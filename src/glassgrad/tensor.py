@@ -1,0 +1,496 @@
+"""Tensor: state, autograd flags and dunders. The maths lives in ops/, which installs the op methods.
+
+A tensor is an array (`_data`) plus autograd state. Non-leaf tensors carry `_grad_fn`; leaves that
+require grad have `_requires_grad` set and get an AccumulateGrad node on first use. Views carry their
+root `_base` and a `_view` record (how to re-derive them from any array shaped like the base), so an
+in-place op on a view can rewrite the base's history.
+"""
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtype as D
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad, VersionCounter, RemovableHandle, _HookDict
+from .explain.events import tracking_event
+
+__all__ = ["Tensor", "ViewInfo"]
+
+_ndarray = np.ndarray
+_gstate = grad_mode.state
+
+MSG_NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+MSG_NONLEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+    "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+    "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+    "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+    "for more information.")
+MSG_SCALAR_REQUIRES_GRAD = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                            "behavior.\nConsider using tensor.detach() first.")
+MSG_NONLEAF_FLAG = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
+    "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+MSG_INT_REQUIRES_GRAD = "only Tensors of floating point and complex dtype can require gradients"
+MSG_INT_REQUIRES_GRAD_ = "only Tensors of floating point dtype can require gradients"
+
+
+class ViewInfo:
+    """How a view was made: `fn(base_array)` re-derives it (as a writable view) from any array laid out
+    like the base; `multi` marks outputs of split/unbind/chunk; `no_grad` marks views made while grad
+    mode was off; `version` is the version at which the view's grad_fn was last set."""
+    __slots__ = ("fn", "multi", "no_grad", "version", "op")
+
+    def __init__(self, fn, multi, no_grad, version, op):
+        self.fn = fn
+        self.multi = multi
+        self.no_grad = no_grad
+        self.version = version
+        self.op = op
+
+
+class _Extra:
+    """Rarely used per-tensor state, kept out of the hot slots."""
+    __slots__ = ("accum", "hooks", "retains_grad", "inference", "post_accumulate_hooks")
+
+    def __init__(self):
+        self.accum = None
+        self.hooks = None
+        self.retains_grad = False
+        self.inference = False
+        self.post_accumulate_hooks = None
+
+
+def _extra(t):
+    e = t._extra
+    if e is None:
+        e = t._extra = _Extra()
+    return e
+
+
+class Tensor:
+    __slots__ = ("_data", "_dtype", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
+                 "_base", "_view", "_extra", "__weakref__", "__dict__")
+    # NOTE: NumPy must hand binary operators with a Tensor operand back to the Tensor.
+    __array_priority__ = 1000
+
+    def __init__(self, *args, dtype=None, device=None):
+        from .ops.creation import _tensor_ctor_data
+        data = _tensor_ctor_data(args, dtype)
+        _init(self, data, D.from_numpy_dtype(data.dtype))
+
+    # ---- autograd state -------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad or self.grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self._set_requires_grad(flag, MSG_INT_REQUIRES_GRAD)
+
+    def requires_grad_(self, requires_grad=True):
+        self._set_requires_grad(requires_grad, MSG_INT_REQUIRES_GRAD_)
+        return self
+
+    def _set_requires_grad(self, flag, int_msg):
+        flag = bool(flag)
+        if self.grad_fn is not None:
+            if flag:
+                return  # a silent no-op in PyTorch
+            raise RuntimeError(MSG_NONLEAF_FLAG)
+        if flag and not self._dtype.is_floating_point:
+            raise RuntimeError(int_msg)
+        if flag and not self._requires_grad:
+            tracking_event("requires_grad_new_leaf", "requires_grad_", None, self)
+        self._requires_grad = flag
+
+    @property
+    def grad_fn(self):
+        if self._base is None:
+            return self._grad_fn
+        return _view_grad_fn(self)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def grad(self):
+        if self._grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(MSG_NONLEAF_GRAD, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._dtype is not self._dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self):
+        return self._extra is not None and self._extra.retains_grad
+
+    def retain_grad(self):
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        fn = self.grad_fn
+        if fn is None or self.retains_grad:
+            return
+        _extra(self).retains_grad = True
+        fn._set_retain(self._output_nr, self)
+
+    def register_hook(self, hook):
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        fn = self.grad_fn
+        if fn is not None:
+            return fn._add_tensor_hook(self._output_nr, hook)
+        e = _extra(self)
+        if e.hooks is None:
+            e.hooks = _HookDict()
+        h = RemovableHandle(e.hooks)
+        e.hooks[h.id] = hook
+        return h
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        e = _extra(self)
+        if e.post_accumulate_hooks is None:
+            e.post_accumulate_hooks = _HookDict()
+        h = RemovableHandle(e.post_accumulate_hooks)
+        e.post_accumulate_hooks[h.id] = hook
+        return h
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Computes the gradient of this tensor with respect to graph leaves (see autograd.backward)."""
+        from .autograd.engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def _accumulator(self):
+        e = _extra(self)
+        acc = e.accum() if e.accum is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            e.accum = weakref.ref(acc)
+        return acc
+
+    @property
+    def _version(self):
+        return self._vc.v
+
+    def detach(self):
+        out = _new(self._data, self._dtype)
+        out._vc = self._vc
+        tracking_event("detach", "detach", self, out)
+        return out
+
+    def detach_(self):
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using "
+                               "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view "
+                               "is set as True, gradients are views of DDP buckets, and hence detach_() "
+                               "cannot be called on these gradients. To fix this error, please refer to "
+                               "the Optimizer.zero_grad() function in torch/optim/optimizer.py as the "
+                               "solution.")
+        tracking_event("detach", "detach_", self, self)
+        self._grad_fn = None
+        self._requires_grad = False
+        self._output_nr = 0
+        return self
+
+    @property
+    def data(self):
+        # NOTE: `.data` gets its own version counter, so in-place changes through it are invisible to
+        # the saved-value check, exactly as in PyTorch.
+        out = _new(self._data, self._dtype)
+        tracking_event("data_get", ".data", self, out)
+        return out
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        tracking_event("data_set", ".data =", self, value)
+        self._data = value._data
+        self._dtype = value._dtype
+
+    # ---- metadata -------------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def shape(self):
+        from .ops.shape import Size
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.shape
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def ndimension(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    @property
+    def device(self):
+        from .device import cpu
+        return cpu
+
+    @property
+    def is_cuda(self):
+        return False
+
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_mkldnn = False
+    layout = "torch.strided"
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def is_complex(self):
+        return False
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim=None):
+        st = tuple(s // self._dtype.itemsize for s in self._data.strides)
+        return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def untyped_storage(self):
+        raise NotImplementedError("glassgrad does not implement torch.Tensor.untyped_storage")
+
+    @property
+    def _is_view_(self):
+        return self._base is not None
+
+    def is_view(self):
+        return self._base is not None
+
+    @property
+    def is_inference(self):
+        return self._extra is not None and self._extra.inference
+
+    def get_device(self):
+        return -1
+
+    # ---- conversion to Python and NumPy ---------------------------------------------------
+    def numpy(self, *, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError(MSG_NUMPY_REQUIRES_GRAD)
+        tracking_event("numpy", "numpy", self, None)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:
+            raise RuntimeError(MSG_NUMPY_REQUIRES_GRAD)
+        tracking_event("numpy", "__array__", self, None)
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        if copy:
+            return self._data.copy()
+        return self._data
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        return _new(np.asarray(array), D.from_numpy_dtype(array.dtype))
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        tracking_event("scalar", "item", self, None)
+        return self._data.reshape(()).item()
+
+    def _scalar(self, kind, op):
+        if self._data.size != 1:
+            raise (TypeError if op == "__index__" else RuntimeError)(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+                if op != "__index__" else "only integer tensors of a single element can be converted to an index")
+        if self.requires_grad:
+            warnings.warn(MSG_SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=3)
+        tracking_event("scalar", op, self, None)
+        return kind(self._data.reshape(()).item())
+
+    def __float__(self):
+        return self._scalar(float, "__float__")
+
+    def __int__(self):
+        return self._scalar(int, "__int__")
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        tracking_event("scalar", "__bool__", self, None)
+        return bool(self._data.reshape(()).item())
+
+    def __index__(self):
+        if self._dtype._cat != 1 and self._dtype is not D.bool_ or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()).item())
+
+    def __complex__(self):
+        return complex(self._scalar(float, "__complex__"))
+
+    def tolist(self):
+        tracking_event("scalar", "tolist", self, None)
+        return self._data.tolist()
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            tracking_event("scalar", "__format__", self, None)
+            return format(self._data.item(), spec)
+        return object.__format__(self, spec)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import format_tensor
+        extras = []
+        fn = self.grad_fn
+        if fn is not None:
+            extras.append(f"grad_fn=<{fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return format_tensor(self._data, self._dtype.name, tuple(extras))
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, proto):
+        raise TypeError("glassgrad tensors are not pickled; use glassgrad.save (no code execution)")
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
+                               "module, this may be because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        if id(self) in memo:
+            return memo[id(self)]
+        out = _new(self._data.copy(), self._dtype)
+        out._requires_grad = self._requires_grad
+        if self._grad is not None:
+            out._grad = self._grad.__deepcopy__(memo)
+        if type(self) is not Tensor:
+            out.__class__ = type(self)
+        out.__dict__.update(self.__dict__)
+        memo[id(self)] = out
+        return out
+
+
+def _init(t, data, dtype, grad_fn=None, output_nr=0):
+    t._data = data
+    t._dtype = dtype
+    t._requires_grad = False
+    t._grad_fn = grad_fn
+    t._output_nr = output_nr
+    t._grad = None
+    t._vc = VersionCounter()
+    t._base = None
+    t._view = None
+    t._extra = None
+
+
+def _new(data, dtype, grad_fn=None, output_nr=0):
+    """The one fast constructor every op uses."""
+    t = object.__new__(Tensor)
+    t._data = data
+    t._dtype = dtype
+    t._requires_grad = False
+    t._grad_fn = grad_fn
+    t._output_nr = output_nr
+    t._grad = None
+    t._vc = VersionCounter()
+    t._base = None
+    t._view = None
+    t._extra = None
+    return t
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _view_grad_fn(t):
+    """A view's grad_fn is re-derived from its base when the shared version moved on (PyTorch does the
+    same): the view then reads its gradient out of the base's current history."""
+    info = t._view
+    base = t._base
+    if info is None:
+        return t._grad_fn
+    if t._grad_fn is None and not base.requires_grad:
+        return None
+    v = t._vc.v
+    if info.version != v:
+        if info.no_grad and _gstate.grad_enabled and base.requires_grad:
+            raise RuntimeError(
+                "A view was created in no_grad mode and its base or another view of its base has been "
+                "modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+                "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+                "inplace either both inside the no_grad block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked).")
+        from .autograd.views import AsStridedBackward0
+        edge = _edge(base)
+        t._grad_fn = AsStridedBackward0(edge, info.fn, base._data.shape, base._data, t._dtype)
+        t._output_nr = 0
+        info.version = v
+    return t._grad_fn
+
+
+def _edge(t):
+    """The gradient edge of a tensor: where gradient for it must be sent, or None."""
+    fn = t._grad_fn if t._base is None else _view_grad_fn(t)
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (t._accumulator(), 0)
+    return None

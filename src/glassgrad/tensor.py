@@ -304,7 +304,6 @@ class Tensor:
     def is_view(self):
         return self._base is not None
 
-    @property
     def is_inference(self):
         return self._extra is not None and self._extra.inference
 

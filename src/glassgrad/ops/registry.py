@@ -20,7 +20,7 @@ from .. import _dtype as D
 from ..autograd import grad_mode
 from ..autograd.graph import Node, ERR_BACKWARD_TWICE
 from ..explain.events import tracking_event
-from ..tensor import Tensor, ViewInfo, _new, _edge
+from ..tensor import Tensor, ViewInfo, _new, _edge, _extra
 
 __all__ = ["primitive", "defvjp", "apply", "NON_DIFFERENTIABLE", "ZERO_GRAD", "OpDef", "OpNode",
            "unbroadcast", "check_saved_version"]
@@ -28,6 +28,12 @@ __all__ = ["primitive", "defvjp", "apply", "NON_DIFFERENTIABLE", "ZERO_GRAD", "O
 _gstate = grad_mode.state
 _ndarray = np.ndarray
 _BY_NP = D._BY_NP
+
+
+MSG_INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use "
+    "it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`.")
 
 
 class _Sentinel:
@@ -50,7 +56,7 @@ _FIRST_INPUT = 3
 
 
 class OpDef:
-    __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "vjps", "specs", "node_cls", "promote",
+    __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "save_plan", "vjps", "specs", "node_cls", "promote",
                  "float_result", "nout", "nondiff_outputs", "differentiable", "__weakref__")
 
     def __repr__(self):
@@ -69,6 +75,7 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op.kwnames = tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY)
     op.kwdefaults = {p.name: p.default for p in params if p.kind == p.KEYWORD_ONLY}
     op.view = view
+    op.save_plan = {}
     op.vjps = (NON_DIFFERENTIABLE,) * len(op.inputs)
     op.specs = (None,) * len(op.inputs)
     op.differentiable = False
@@ -176,7 +183,10 @@ def apply(op, inputs, kw=None, record=True):
                 return result
         elif requires:
             tracking_event("integer_cast", op.name, inputs, None)
-        return _new(out, dt)
+        t = _new(out, dt)
+        if _gstate.inference:
+            _extra(t).inference = True
+        return t
     outs = [o if type(o) is _ndarray else np.asarray(o) for o in out]
     node = _make_node(op, inputs, kw, outs) if requires else None
     results = []
@@ -231,41 +241,55 @@ def _view_fn(op, kw, index, parent):
 def _make_node(op, inputs, kw, outs):
     needs = []
     edges = []
-    want = set()
     for i, a in enumerate(inputs):
-        fn = op.vjps[i]
-        e = _edge(a) if isinstance(a, Tensor) and fn is not NON_DIFFERENTIABLE else None
+        e = _edge(a) if isinstance(a, Tensor) and op.vjps[i] is not NON_DIFFERENTIABLE else None
         if e is None:
             needs.append(False)
             edges.append((None, 0))
         else:
             needs.append(True)
             edges.append(e)
-            if fn is not ZERO_GRAD:
-                want.update(op.specs[i])
-    if not any(needs):
+    needs = tuple(needs)
+    if True not in needs:
         tracking_event("non_differentiable", op.name, inputs, None)
         return None
     node = op.node_cls(tuple(edges))
     node._op = op
-    node._needs = tuple(needs)
+    node._needs = needs
     node._kw = kw
     node._meta = tuple((a._data.shape, a._dtype) if n else None for a, n in zip(inputs, needs))
     node._nout_meta = tuple((o.shape, o.dtype) for o in outs)
-    saved = None
-    for s in want:
-        if type(s) is int and s >= _RESULT and s != _XP:
-            if saved is None:
-                saved = [None] * (_FIRST_INPUT + len(inputs))
+    plan = op.save_plan.get(needs)
+    if plan is None:
+        plan = op.save_plan[needs] = _save_plan(op, needs)
+    if plan:
+        saved = [None] * (_FIRST_INPUT + len(inputs))
+        for s in plan:
             if s == _RESULT:
                 saved[_RESULT] = True  # filled in by apply once the output tensor exists
             else:
                 a = inputs[s - _FIRST_INPUT]
-                saved[s] = (a, a._vc.v) if isinstance(a, Tensor) else (a, None)
-    node._saved = saved
+                if isinstance(a, Tensor):
+                    if a._extra is not None and a._extra.inference:
+                        raise RuntimeError(MSG_INFERENCE_SAVED)
+                    saved[s] = (a, a._vc.v)
+                else:
+                    saved[s] = (a, None)
+        node._saved = saved
+    else:
+        node._saved = None
     if _gstate.anomaly:
         node._trace = traceback.format_stack()[:-3]
     return node
+
+
+def _save_plan(op, needs):
+    """The saved slots the VJPs that will run read (computed once per op and pattern of needs)."""
+    want = set()
+    for i, need in enumerate(needs):
+        if need and op.vjps[i] is not ZERO_GRAD:
+            want.update(s for s in op.specs[i] if type(s) is int and s >= _RESULT and s != _XP)
+    return tuple(sorted(want))
 
 
 # ---- backward ----------------------------------------------------------------------------------
@@ -355,8 +379,7 @@ class OpNode(Node):
         saved = self._saved
         if saved is RELEASED:
             raise RuntimeError(ERR_BACKWARD_TWICE)
-        from ..autograd.engine import state as estate
-        tensor_mode = estate.create_graph
+        tensor_mode = _engine_state.create_graph
         op = self._op
         if op.nout == 1:
             g = grads[0]
@@ -411,6 +434,7 @@ def _zeros_for(meta, tensor_mode):
 
 
 _txp = None
+from ..autograd.engine import state as _engine_state  # noqa: E402  (engine imports nothing from ops)
 
 
 def _tensor_xp():

@@ -108,19 +108,18 @@ def apply_inplace(op, t, others=(), kw=None):
         _check_rebase(t)
     old = t._data.copy() if record and _reads_self(op, inputs) else t._data
     result = apply(op, inputs, kw, record=False)
+    node = None
+    if record and t._dtype.is_floating_point:
+        # NOTE: the node saves its inputs before the version bump, so an input that aliases `t` (`y.mul_(y)`,
+        # or another view of the same base) is caught at backward exactly as PyTorch catches it.
+        before = _new(old, t._dtype, t.grad_fn, t._output_nr)
+        node = _make_node(op, (before,) + tuple(others), kw, (result._data,))
     _write(t, result._data, op.name)
     t._vc.v += 1
     tracking_event("inplace", op.name, t, None)
-    if not record:
+    if node is None:
         if not _gstate.grad_enabled and any(isinstance(a, Tensor) and a.requires_grad for a in inputs):
             tracking_event("grad_disabled_op", op.name + "_", inputs, t)
-        return t
-    if not t._dtype.is_floating_point:
-        return t
-    # `t` as it was before the write: its old history, and its old value if a VJP reads it
-    before = _new(old, t._dtype, t.grad_fn, t._output_nr)
-    node = _make_node(op, (before,) + tuple(others), kw, (t._data,))
-    if node is None:
         return t
     if node._saved is not None and node._saved[_RESULT] is True:
         node._saved[_RESULT] = (t._data, t._vc, t._vc.v)
@@ -177,6 +176,4 @@ def zero_(t):
 
 
 def binary_inplace(op, t, other, kw=None):
-    if isinstance(other, Tensor) and other is t and _reads_self(op, (t, other)):
-        other = _new(t._data.copy(), t._dtype, t.grad_fn, t._output_nr)
     return apply_inplace(op, t, (other,), kw)

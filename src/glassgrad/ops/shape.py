@@ -122,12 +122,11 @@ def _diagonal_fwd_checked(xp, x, *, offset, dim1, dim2):
 
 def _diagonal_vjp(grad, x_shape, offset, dim1, dim2, xp):
     z = xp.zeros(x_shape, dtype=grad.dtype)
-    diag = _diagonal_fwd_checked(np, z, offset=offset, dim1=dim1, dim2=dim2) if xp is np else None
-    if diag is not None:
-        diag[...] = grad
-        return z
-    from .. import diagonal_scatter
-    return diagonal_scatter(z, grad, offset, dim1, dim2)
+    if xp is np:
+        _diagonal_fwd_checked(np, z, offset=offset, dim1=dim1, dim2=dim2)[...] = grad
+    else:
+        diagonal(z, offset, dim1, dim2).copy_(grad)  # recorded: the gradient of the gradient flows back
+    return z
 
 
 DIAGONAL = primitive("diagonal", _diagonal_fwd_checked, view=True)

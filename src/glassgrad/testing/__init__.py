@@ -5,6 +5,8 @@
 
 Importing this package does not import torch or hypothesis.
 """
-from .opinfo import OpInfo, SampleInput, op_db, op_by_name, build_args, tensor_leaves, make_sample_arrays
+from .opinfo import (OpInfo, SampleInput, op_db, op_by_name, make_samples, make_maker, build_args, flatten_arrays,
+                     as_list, FLOAT_DTYPES)
 
-__all__ = ["OpInfo", "SampleInput", "op_db", "op_by_name", "build_args", "tensor_leaves", "make_sample_arrays"]
+__all__ = ["OpInfo", "SampleInput", "op_db", "op_by_name", "make_samples", "make_maker", "build_args",
+           "flatten_arrays", "as_list", "FLOAT_DTYPES"]

@@ -1,9 +1,13 @@
 """glassgrad: define-by-run autograd over NumPy with PyTorch's semantics, that explains its gradients.
 
-    import glassgrad as torch
-    x = torch.tensor([1., 2.], requires_grad=True)
-    (x * x).sum().backward()
-    x.grad            # tensor([2., 4.])
+>>> import glassgrad as torch
+>>> x = torch.tensor([1., 2.], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y
+tensor(5., grad_fn=<SumBackward0>)
+>>> y.backward()
+>>> x.grad
+tensor([2., 4.])
 """
 import builtins as _builtins
 

@@ -7,23 +7,33 @@ from .registry import apply
 __all__ = ["E", "R", "S", "L", "I", "C", "IP"]
 
 
-def _operand(other):
+def _operand(other, reflected=False):
     if isinstance(other, (Tensor, bool, int, float)):
         return other
     import numpy as np
     if isinstance(other, np.generic):
         return other.item()
-    if isinstance(other, np.ndarray):
+    if isinstance(other, np.ndarray) and not reflected:
+        # NOTE: `tensor * ndarray` converts the array; `ndarray * tensor` is a TypeError in PyTorch.
         return C.from_numpy(other)
     return None
 
 
 def _binary(fn, reflected=False):
     def method(self, other):
-        o = _operand(other)
+        o = _operand(other, reflected)
         if o is None:
             return NotImplemented
         return fn(o, self) if reflected else fn(self, o)
+    return method
+
+
+def _rbinary(fn):
+    def method(self, other):
+        o = _operand(other, True)
+        if o is None:
+            return NotImplemented
+        return fn(self, o)
     return method
 
 
@@ -58,7 +68,7 @@ def _unary_inplace(op):
 
 
 def _rtruediv(self, other):
-    o = _operand(other)
+    o = _operand(other, True)
     if o is None:
         return NotImplemented
     return E.mul(E.reciprocal(self), o)
@@ -74,10 +84,12 @@ def _setitem(self, key, value):
 
 def _install():
     T = Tensor
-    T.__add__ = T.__radd__ = _binary(E.add)
+    T.__add__ = _binary(E.add)
+    T.__radd__ = _rbinary(E.add)
     T.__sub__ = _binary(E.sub)
-    T.__rsub__ = _binary(E.rsub)
-    T.__mul__ = T.__rmul__ = _binary(E.mul)
+    T.__rsub__ = _rbinary(E.rsub)
+    T.__mul__ = _binary(E.mul)
+    T.__rmul__ = _rbinary(E.mul)
     T.__truediv__ = T.__div__ = _binary(E.div)
     T.__rtruediv__ = T.__rdiv__ = _rtruediv
     T.__pow__ = _binary(E.pow)

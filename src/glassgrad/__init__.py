@@ -26,7 +26,7 @@ from .ops.creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, 
                            randn_like, randint_like, manual_seed, seed, initial_seed, Generator, default_generator)
 from .ops.elementwise import (add, sub, mul, div, true_divide, neg, pow, exp, log, sqrt, abs, sin, cos, tanh,
                               sigmoid, relu, reciprocal, square, sign, floor, clamp, eq, ne, lt, le, gt, ge, rsub,
-                              where)
+                              where, logical_not, bitwise_not)
 from .ops.elementwise import sub as subtract, mul as multiply, div as divide, neg as negative, clamp as clip
 from .ops.reduction import sum, mean, argmax, argmin, max, min
 from .ops.linalg import matmul, mm, bmm, mv, dot
@@ -36,6 +36,7 @@ from .ops.shape import (Size, reshape, flatten, squeeze, unsqueeze, transpose, t
 from .ops.indexing import index_put_ as _index_put_
 from . import autograd
 from .autograd import Function
+from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from .explain import events as _events
 
 autograd.Variable = Tensor

@@ -66,8 +66,9 @@ def from_numpy_dtype(np_dtype):
     try:
         return _BY_NP[np_dtype]
     except KeyError:
-        raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types are: "
-                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+        raise TypeError(f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only "
+                        f"supported types are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
+                        f"int8, uint64, uint32, uint16, uint8, and bool.") from None
 
 
 def to_dtype(d):

@@ -5,6 +5,7 @@ require grad have `_requires_grad` set and get an AccumulateGrad node on first u
 root `_base` and a `_view` record (how to re-derive them from any array shaped like the base), so an
 in-place op on a view can rewrite the base's history.
 """
+import re
 import warnings
 import weakref
 
@@ -34,6 +35,12 @@ MSG_NONLEAF_FLAG = (
     "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
 MSG_INT_REQUIRES_GRAD = "only Tensors of floating point and complex dtype can require gradients"
 MSG_INT_REQUIRES_GRAD_ = "only Tensors of floating point dtype can require gradients"
+
+
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 class ViewInfo:
@@ -87,9 +94,16 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        if not isinstance(flag, bool):
+            raise RuntimeError("requires_grad must be a bool")
+        if flag and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         self._set_requires_grad(flag, MSG_INT_REQUIRES_GRAD)
 
     def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                            f"{type(requires_grad).__name__}")
         self._set_requires_grad(requires_grad, MSG_INT_REQUIRES_GRAD_)
         return self
 
@@ -131,10 +145,17 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                                   f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                                   f"tensor are the same size")
             if value._dtype is not self._dtype:
-                raise RuntimeError("assigned grad has data of a different type")
-            if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_NAMES[value._dtype.name]}' to a tensor with "
+                    f"grad_dtype '{_SCALAR_NAMES[self._dtype.name]}'. The gradient must match the tensor's grad_dtype "
+                    f"(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    f"dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
+                    f"and its gradient may break downstream systems that assume they match.")
         self._grad = value
 
     @grad.deleter
@@ -192,6 +213,8 @@ class Tensor:
 
     @property
     def _version(self):
+        if self._extra is not None and self._extra.inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return self._vc.v
 
     def detach(self):
@@ -226,6 +249,8 @@ class Tensor:
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self.requires_grad and not value._dtype.is_floating_point:
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         tracking_event("data_set", ".data =", self, value)
         self._data = value._data
         self._dtype = value._dtype
@@ -243,6 +268,8 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return self.shape
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def dim(self):
@@ -336,25 +363,25 @@ class Tensor:
         tracking_event("scalar", "item", self, None)
         return self._data.reshape(()).item()
 
-    def _scalar(self, kind, op):
+    def _scalar(self, kind, op, warn=False):
         if self._data.size != 1:
-            raise (TypeError if op == "__index__" else RuntimeError)(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
-                if op != "__index__" else "only integer tensors of a single element can be converted to an index")
-        if self.requires_grad:
-            warnings.warn(MSG_SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=3)
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if warn and not _warned_scalar and self.requires_grad:
+            _warn_scalar_once()
         tracking_event("scalar", op, self, None)
         return kind(self._data.reshape(()).item())
 
     def __float__(self):
-        return self._scalar(float, "__float__")
+        return self._scalar(float, "__float__", warn=True)
 
     def __int__(self):
         return self._scalar(int, "__int__")
 
     def __bool__(self):
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         tracking_event("scalar", "__bool__", self, None)
         return bool(self._data.reshape(()).item())
 
@@ -364,7 +391,7 @@ class Tensor:
         return int(self._data.reshape(()).item())
 
     def __complex__(self):
-        return complex(self._scalar(float, "__complex__"))
+        return complex(self._scalar(float, "__complex__", warn=True))
 
     def tolist(self):
         tracking_event("scalar", "tolist", self, None)
@@ -394,7 +421,7 @@ class Tensor:
         extras = []
         fn = self.grad_fn
         if fn is not None:
-            extras.append(f"grad_fn=<{fn.name()}>")
+            extras.append(f"grad_fn=<{type(fn).__name__}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return format_tensor(self._data, self._dtype.name, tuple(extras))
@@ -421,6 +448,16 @@ class Tensor:
         out.__dict__.update(self.__dict__)
         memo[id(self)] = out
         return out
+
+
+_warned_scalar = False
+
+
+def _warn_scalar_once():
+    # NOTE: PyTorch warns once per process (TORCH_WARN_ONCE), and only for float() and complex().
+    global _warned_scalar
+    _warned_scalar = True
+    warnings.warn(MSG_SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=4)
 
 
 def _init(t, data, dtype, grad_fn=None, output_nr=0):
@@ -470,6 +507,13 @@ def _view_grad_fn(t):
         return None
     v = t._vc.v
     if info.version != v:
+        if info.multi:
+            fname = re.sub(r"Backward0$", "", info.op.node_cls.__name__)
+            raise RuntimeError(
+                f"Output {t._output_nr} of {fname} is a view and its base or another view of its base has been "
+                f"modified inplace. This view is the output of a function that returns multiple views. Such "
+                f"functions do not allow the output views to be modified inplace. You should replace the inplace "
+                f"operation by an out-of-place one.")
         if info.no_grad and _gstate.grad_enabled and base.requires_grad:
             raise RuntimeError(
                 "A view was created in no_grad mode and its base or another view of its base has been "

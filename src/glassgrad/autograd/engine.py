@@ -24,6 +24,13 @@ class _EngineState(threading.local):
 state = _EngineState()
 _gstate = grad_mode.state
 
+_warned = {"create_graph": False}
+MSG_CREATE_GRAPH_CYCLE = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
+    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
+    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break "
+    "the cycle and avoid the leak.")
+
 
 class _GraphRoot(Node):
     __slots__ = ("_grads",)
@@ -96,12 +103,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     if retain_graph is None:
         retain_graph = create_graph
+    if inputs is not None and len(_as_tuple(inputs)) == 0:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     inputs = _as_tuple(inputs)
     if inputs and any(not isinstance(t, Tensor) for t in inputs):
         raise TypeError("inputs to backward must be Tensors")
+    if create_graph and not _warned["create_graph"]:
+        _warned["create_graph"] = True  # NOTE: PyTorch warns once per process
+        warnings.warn(MSG_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
     edges = _root_edges(tensors)
     grads = _make_root_grads(tensors, grad_tensors, create_graph)
     targets = None
@@ -110,7 +122,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t in inputs:
             e = _edge(t)
             if e is None:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             targets[t] = e
     _run(edges, grads, retain_graph, create_graph, accumulate_targets=targets)
 
@@ -124,9 +136,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
-    single_input = isinstance(inputs, Tensor)
     outputs = _as_tuple(outputs)
     inputs_t = _as_tuple(inputs)
+    if not inputs_t:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"grad requires one grad_output per output: got {len(grad_outputs)} and "
@@ -241,22 +254,40 @@ def _unwrap(g, tensor_mode):
     return g._data if isinstance(g, Tensor) else g
 
 
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+               "int64": "torch.LongTensor", "int32": "torch.IntTensor", "bool": "torch.BoolTensor"}
+
+
+def _call_hook(hook, g, tensor_mode):
+    """Runs a tensor hook; its result must be a tensor like the gradient it replaces (PyTorch's checks)."""
+    Tensor, _, _ = _tensor_cls()
+    before = _wrap(g, None, tensor_mode)
+    r = hook(before)
+    if r is None:
+        return g
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(r, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    if r._data.shape != before._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if r._dtype is not before._dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {_TYPE_NAMES.get(before._dtype.name)} "
+                           f"got {_TYPE_NAMES.get(r._dtype.name)})")
+    return _unwrap(r, tensor_mode)
+
+
 def _run_tensor_hooks(node, grads, tensor_mode):
     for nr, hooks in node._tensor_hooks.items():
         if nr < len(grads) and grads[nr] is not None and hooks:
             for hook in list(hooks.values()):
-                r = hook(_wrap(grads[nr], None, tensor_mode))
-                if r is not None:
-                    grads[nr] = _unwrap(r, tensor_mode)
+                grads[nr] = _call_hook(hook, grads[nr], tensor_mode)
 
 
 def _run_leaf_hooks(node, grads, tensor_mode):
     e = node.variable._extra
     if e is not None and e.hooks and grads[0] is not None:
         for hook in list(e.hooks.values()):
-            r = hook(_wrap(grads[0], None, tensor_mode))
-            if r is not None:
-                grads[0] = _unwrap(r, tensor_mode)
+            grads[0] = _call_hook(hook, grads[0], tensor_mode)
 
 
 def _retain(node, grads, tensor_mode):
@@ -298,6 +329,8 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
     anomaly = _gstate.anomaly
     buffers = {}
     heap = [(-root._seq, root)]
+    errstate = np.errstate(all="ignore")  # PyTorch computes inf/nan gradients silently
+    errstate.__enter__()
     try:
         while heap:
             _, node = heapq.heappop(heap)
@@ -328,6 +361,7 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
                     else:
                         buffers.pop(nxt, None)
     finally:
+        errstate.__exit__(None, None, None)
         state.create_graph = prev_mode
         _gstate.grad_enabled = prev_grad
     return captured

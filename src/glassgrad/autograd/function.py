@@ -63,10 +63,13 @@ class BackwardCFunction(Node, FunctionCtx):
             raise RuntimeError(ERR_BACKWARD_TWICE)
         if self._saved is None:
             return ()
-        from ..ops.registry import check_saved_version
+        from ..ops.registry import check_saved_version, raise_modified
         out = []
-        for t, v in self._saved:
+        for t, v, nr in self._saved:
             if t is not None:
+                if nr is not None and t._vc.v != v:
+                    # a saved output is named after this function, as PyTorch names it
+                    raise_modified(t._dtype, list(t._data.shape), self, nr, t._vc.v, v)
                 check_saved_version(t, v)
             out.append(t)
         return tuple(out)
@@ -197,7 +200,9 @@ class Function(metaclass=_FunctionMeta):
             results.append(o)
         ctx._out_meta = tuple((o._data.shape, o._dtype) if isinstance(o, Tensor) else ((), None) for o in outs)
         if ctx._to_save is not None:
-            ctx._saved = tuple((t, t._vc.v) if t is not None else (None, None) for t in ctx._to_save)
+            out_nr = {id(o): i for i, o in enumerate(results) if isinstance(o, Tensor)}
+            ctx._saved = tuple((t, t._vc.v, out_nr.get(id(t))) if t is not None else (None, None, None)
+                               for t in ctx._to_save)
             ctx._to_save = None
         if record and _gstate.anomaly:
             import traceback
@@ -213,16 +218,42 @@ def _alias(t):
 
 
 def _mark_dirty_output(t, record):
-    from ..ops.inplace import check_inplace, MSG_LEAF
     if record and t._grad_fn is None and t._requires_grad and t._base is None:
-        raise RuntimeError(MSG_LEAF)
+        raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
     t._vc.v += 1
 
 
+class DelayedError(Node):
+    """Stands in the graph for a backward marked once_differentiable: differentiating it again raises."""
+
+    def __init__(self, msg, edges):
+        Node.__init__(self, edges)
+        self._msg = msg
+
+    def apply(self, grads):
+        raise RuntimeError(self._msg)
+
+
 def once_differentiable(fn):
-    """Marks a backward as not differentiable itself: it runs without recording a graph."""
+    """Marks a backward as not differentiable itself: it runs without recording a graph, and its results,
+    when a graph of the gradient is being built, lead to an error if differentiated."""
     @functools.wraps(fn)
     def wrapper(ctx, *args):
+        from ..tensor import Tensor, _new, _edge
         with grad_mode.no_grad():
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args)
+        if not _gstate.grad_enabled:
+            return outputs
+        edges = tuple(_edge(a) for a in args if isinstance(a, Tensor) and a.requires_grad)
+        if not edges:
+            return outputs
+        node = DelayedError("trying to differentiate twice a function that was marked with @once_differentiable",
+                            edges)
+        single = not isinstance(outputs, tuple)
+        wrapped = []
+        for o in ((outputs,) if single else outputs):
+            if isinstance(o, Tensor) and o._dtype.is_floating_point:
+                o = _new(o._data, o._dtype, node, 0)
+            wrapped.append(o)
+        return wrapped[0] if single else tuple(wrapped)
     return wrapper

@@ -31,7 +31,13 @@ class _Mode:
 
     def __call__(self, func):
         if inspect.isclass(func):
-            raise TypeError(f"{type(self).__name__} cannot decorate a class")
+            import warnings
+            warnings.warn("Decorating classes is deprecated and will be disabled in future versions. You should "
+                          "only decorate functions or methods. To preserve the current behavior of class "
+                          "decoration, you can directly decorate the `__init__` method and nothing else.",
+                          FutureWarning, stacklevel=2)
+            func.__init__ = self(func.__init__)
+            return func
         if inspect.isgeneratorfunction(func):
             return self._wrap_generator(func)
 
@@ -106,8 +112,11 @@ class set_grad_enabled(_Mode):
     __slots__ = ("prev", "mode")
 
     def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not "
+                            f"{type(mode).__name__}")
         self.prev = state.grad_enabled
-        self.mode = bool(mode)
+        self.mode = mode
         state.grad_enabled = self.mode
 
     def __call__(self, func):
@@ -150,11 +159,9 @@ class inference_mode(_Mode):
 
     def __enter__(self):
         self.prev = (state.grad_enabled, state.inference)
-        if self.mode:
-            state.grad_enabled = False
-            state.inference = True
-        else:
-            state.inference = False
+        # NOTE: inference_mode(False) turns grad mode back on, as PyTorch's InferenceMode guard does.
+        state.grad_enabled = not self.mode
+        state.inference = self.mode
 
     def __exit__(self, *exc):
         state.grad_enabled, state.inference = self.prev

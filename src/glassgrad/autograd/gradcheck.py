@@ -102,6 +102,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     """Checks second-order gradients: gradcheck of the first-order gradient function."""
     from ..tensor import Tensor, _new
     from .engine import grad as autograd_grad
+    from . import grad_mode
     inputs = _as_tuple(inputs)
     outputs = _differentiable_outputs(func(*inputs))
     if grad_outputs is None:
@@ -113,9 +114,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     diff_idx = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
 
     def first_order(*args):
-        ins, gos = args[:n_in], args[n_in:]
-        outs = _differentiable_outputs(func(*ins))
-        grads = autograd_grad(outs, [ins[i] for i in diff_idx], gos, create_graph=True, allow_unused=True)
+        # NOTE: gradcheck perturbs inputs under no_grad; the first-order gradient still needs its graph.
+        with grad_mode.enable_grad():
+            ins, gos = args[:n_in], args[n_in:]
+            outs = _differentiable_outputs(func(*ins))
+            grads = autograd_grad(outs, [ins[i] for i in diff_idx], gos, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,

@@ -65,6 +65,9 @@ class CopySlices(Node):
     def _release(self):
         self._op_node._release()
 
+    def name(self):
+        return "torch::autograd::CopySlices"
+
 
 class AsStridedBackward0(Node):
     """A view's grad_fn re-derived after its base changed in place: scatters into the base's shape."""

@@ -97,6 +97,9 @@ def _install():
     T.__matmul__ = _binary(L.matmul)
     T.__rmatmul__ = _binary(L.matmul, reflected=True)
     T.__neg__ = E.neg
+    T.__invert__ = E.bitwise_not
+    T.logical_not = E.logical_not
+    T.bitwise_not = E.bitwise_not
     T.__pos__ = lambda self: self
     T.__abs__ = E.abs
     T.__eq__ = _binary(E.eq)
@@ -129,8 +132,9 @@ def _install():
     T.clone, T.contiguous = S.clone, S.contiguous
     T.view_as = lambda self, other: S.view(self, other._data.shape)
     T.reshape_as = lambda self, other: S.reshape(self, other._data.shape)
-    T.T = property(lambda self: S.permute(self, tuple(reversed(range(self._data.ndim)))))
-    T.mT = property(lambda self: S.transpose(self, -2, -1))
+    T.T = property(_T)
+    T.mT = property(_mT)
+    T.where = lambda self, condition, other: E.where(condition, self, other)
     T.H = T.T
     T.mH = T.mT
 
@@ -166,6 +170,33 @@ def _install():
     T.new_ones = lambda self, *size, dtype=None, **kw: C.ones(*size, dtype=dtype or self._dtype, **kw)
     T.new_empty = lambda self, *size, dtype=None, **kw: C.empty(*size, dtype=dtype or self._dtype, **kw)
     T.new_full = lambda self, size, v, dtype=None, **kw: C.full(size, v, dtype=dtype or self._dtype, **kw)
+
+
+_warned_T = set()
+
+
+def _T(self):
+    nd = self._data.ndim
+    key = "0-d" if nd == 0 else "n-d"
+    if nd != 2 and key not in _warned_T:
+        # NOTE: PyTorch warns once per process for each of these two cases.
+        import warnings
+        _warned_T.add(key)
+        if nd == 0:
+            msg = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+        else:
+            msg = ("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and "
+                   "it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices "
+                   "or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.")
+        warnings.warn(msg, UserWarning, stacklevel=2)
+    return S.permute(self, tuple(reversed(range(nd))))
+
+
+def _mT(self):
+    if self._data.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{self._data.ndim}-D tensor.")
+    return S.transpose(self, -2, -1)
 
 
 _TYPE_STR = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",

@@ -43,14 +43,18 @@ def _infer_np_dtype(data):
             kinds.add(v._dtype)
         elif isinstance(v, np.ndarray):
             kinds.add(D.from_numpy_dtype(v.dtype))
-        elif isinstance(v, (bool, np.bool_)):
+        elif isinstance(v, np.generic):
+            kinds.add(D.from_numpy_dtype(v.dtype))  # NumPy scalars keep their dtype
+        elif isinstance(v, bool):
             kinds.add(D.bool_)
-        elif isinstance(v, (int, np.integer)):
+        elif isinstance(v, int):
             kinds.add(D.int64)
-        elif isinstance(v, (float, np.floating)):
-            kinds.add(D.get_default_dtype() if not isinstance(v, np.floating) else D.from_numpy_dtype(v.dtype))
+        elif isinstance(v, float):
+            kinds.add(D.get_default_dtype())
+        elif isinstance(v, str):
+            raise TypeError(f"new(): invalid data type '{type(v).__name__}'")
         else:
-            raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
     out = None
     for k in kinds:
         out = k if out is None else D.promote_types(out, k)
@@ -75,16 +79,55 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         tracking_event("copy_construct", "tensor", data, out)
         return out
     if isinstance(data, np.ndarray):
+        _check_strides(data)
         dt = D.to_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
         out = _leaf(np.array(data, dtype=dt.np, copy=True), dt, requires_grad)
         tracking_event("new_leaf", "tensor", None, out)
         return out
     has_tensors = _contains_tensor(data)
     dt = D.to_dtype(dtype) if dtype is not None else _infer_np_dtype(data)
-    arr = np.array(_to_nested(data) if has_tensors else data, dtype=dt.np)
+    _check_nested(data)
+    arr = _array_from_data(_to_nested(data) if has_tensors else data, dt)
     out = _leaf(arr, dt, requires_grad)
     tracking_event("copy_construct" if has_tensors else "new_leaf", "tensor", data if has_tensors else None, out)
     return out
+
+
+_warned_ndarray_list = [False]
+
+
+def _check_nested(data, depth=0):
+    """PyTorch's checks on nested sequences: rectangular, and a warning for lists of ndarrays."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    if isinstance(data[0], np.ndarray) and not _warned_ndarray_list[0]:
+        _warned_ndarray_list[0] = True
+        warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+                      "the list to a single numpy.ndarray with numpy.array() before converting to a tensor.",
+                      UserWarning, stacklevel=4)
+    first = data[0]
+    if isinstance(first, (list, tuple)):
+        n = len(first)
+        for item in data:
+            if not isinstance(item, (list, tuple)) or len(item) != n:
+                got = len(item) if isinstance(item, (list, tuple)) else type(item).__name__
+                raise ValueError(f"expected sequence of length {n} at dim {depth + 1} (got {got})")
+        for item in data:
+            _check_nested(item, depth + 1)
+
+
+def _array_from_data(data, dt):
+    try:
+        if dt._cat == 1:
+            ints = np.array(data, dtype=np.int64) if not isinstance(data, np.ndarray) else data
+            if dt is not D.int64 and ints.size:
+                info = np.iinfo(dt.np)
+                if ints.min() < info.min or ints.max() > info.max:
+                    raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+            return ints.astype(dt.np)
+        return np.array(data, dtype=dt.np)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
 
 
 def _contains_tensor(data):
@@ -112,18 +155,32 @@ def as_tensor(data, dtype=None, device=None):
 asarray = as_tensor
 
 
+def _check_strides(a):
+    if any(s < 0 for s in a.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a copy "
+                         "of your array  with array.copy().) ")
+
+
 def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _check_strides(ndarray)
     out = _new(ndarray, D.from_numpy_dtype(ndarray.dtype))
     tracking_event("new_leaf", "from_numpy", None, out)
     return out
 
 
-def _size(size):
+def _size(size, name=None):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(int(s) for s in size)
+    size = tuple(int(s) for s in size)
+    if any(s < 0 for s in size):
+        if name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        neg = next(s for s in size if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: {list(size)}")
+    return size
 
 
 def _dt(dtype, default=None):
@@ -134,7 +191,7 @@ def _dt(dtype, default=None):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     dt = _dt(dtype)
-    return _leaf(np.zeros(_size(size), dt.np), dt, requires_grad)
+    return _leaf(np.zeros(_size(size, "zeros"), dt.np), dt, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -149,6 +206,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     if dtype is None:
         dt = D._scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     else:
@@ -160,17 +219,23 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
+    if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
     if dtype is None:
         dt = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
     else:
         dt = D.to_dtype(dtype)
+    if not dt.is_floating_point and int(vals[2]) == 0:
+        raise ValueError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     return _leaf(np.arange(*vals, dtype=np.float64 if dt.is_floating_point else np.int64).astype(dt.np), dt,
                  requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     dt = _dt(dtype)
     return _leaf(np.linspace(start, end, steps).astype(dt.np), dt, requires_grad)
 
@@ -250,21 +315,33 @@ def _rng(generator):
     return (generator or default_generator)._rng
 
 
+def _float_only(dt, kernel):
+    if not dt.is_floating_point:
+        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{names[dt.name]}'")
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     dt = _dt(dtype)
+    _float_only(dt, "check_uniform_bounds")
     arr = _rng(generator).random(_size(size), dtype=np.float64).astype(dt.np)
     return _leaf(arr, dt, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     dt = _dt(dtype)
+    _float_only(dt, "normal_kernel_cpu")
     arr = _rng(generator).standard_normal(_size(size)).astype(dt.np)
     return _leaf(arr, dt, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high  # the randint(high, size) form
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = _dt(dtype, D.int64)
     arr = _rng(generator).integers(low, high, size=tuple(size)).astype(dt.np)
     return _leaf(arr, dt, requires_grad)

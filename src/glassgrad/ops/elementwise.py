@@ -1,10 +1,17 @@
 """Elementwise ops: arithmetic with broadcasting and PyTorch's promotion, and unary maths."""
+import numpy as np
+
+from ..backends import quiet
 from .registry import primitive, defvjp, apply, NON_DIFFERENTIABLE, ZERO_GRAD
 from ..tensor import Tensor
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos",
            "tanh", "sigmoid", "relu", "sign", "floor", "eq", "ne", "lt", "le", "gt", "ge", "rsub",
            "reciprocal", "square", "clamp", "where"]
+
+
+# NOTE: PyTorch computes 1/0, log(0), sqrt(-1), exp(1000) silently; NumPy would warn.
+_quiet = quiet
 
 
 # ---- arithmetic ---------------------------------------------------------------------------------
@@ -31,7 +38,7 @@ defvjp(RSUB, x=lambda grad, alpha: -grad if alpha == 1 else grad * -alpha)
 MUL = primitive("mul", lambda xp, x, y: xp.multiply(x, y), promote=True)
 defvjp(MUL, x=lambda grad, y: grad * y, y=lambda grad, x: grad * x)
 
-DIV = primitive("div", lambda xp, x, y: xp.true_divide(x, y), promote=True, float_result=True)
+DIV = primitive("div", lambda xp, x, y: _quiet(xp.true_divide, x, y), promote=True, float_result=True)
 defvjp(DIV, x=lambda grad, y: grad / y, y=lambda grad, x, y: -grad * x / (y * y))
 
 def _div_mode(xp, x, y, *, rounding_mode):
@@ -67,20 +74,20 @@ def _pow_tensor_y_vjp(grad, result, x, xp):
     return grad * xp.where(x == 0, 0.0, result * xp.log(xp.where(x == 0, 1.0, x)))
 
 
-POW = primitive("pow", lambda xp, x, y: xp.power(x, y), promote=True, node="PowBackward0")
+POW = primitive("pow", lambda xp, x, y: _quiet(xp.power, x, y), promote=True, node="PowBackward0")
 defvjp(POW, x=_pow_scalar_vjp)
-POW_T = primitive("pow_tensor", lambda xp, x, y: xp.power(x, y), promote=True, node="PowBackward1")
+POW_T = primitive("pow_tensor", lambda xp, x, y: _quiet(xp.power, x, y), promote=True, node="PowBackward1")
 defvjp(POW_T, x=_pow_tensor_x_vjp, y=_pow_tensor_y_vjp)
-RPOW = primitive("rpow", lambda xp, y, x: xp.power(x, y), promote=True, node="PowBackward2")
+RPOW = primitive("rpow", lambda xp, y, x: _quiet(xp.power, x, y), promote=True, node="PowBackward2")
 defvjp(RPOW, y=lambda grad, result, x, xp: grad * result * xp.log(x) if x != 0 else grad * 0)
 
 
 # ---- unary --------------------------------------------------------------------------------------
-EXP = primitive("exp", lambda xp, x: xp.exp(x), float_result=True)
+EXP = primitive("exp", lambda xp, x: _quiet(xp.exp, x), float_result=True)
 defvjp(EXP, x=lambda grad, result: grad * result)
-LOG = primitive("log", lambda xp, x: xp.log(x), float_result=True)
+LOG = primitive("log", lambda xp, x: _quiet(xp.log, x), float_result=True)
 defvjp(LOG, x=lambda grad, x: grad / x)
-SQRT = primitive("sqrt", lambda xp, x: xp.sqrt(x), float_result=True)
+SQRT = primitive("sqrt", lambda xp, x: _quiet(xp.sqrt, x), float_result=True)
 defvjp(SQRT, x=lambda grad, result: grad / (2 * result))
 ABS = primitive("abs", lambda xp, x: xp.abs(x))
 defvjp(ABS, x=lambda grad, x, xp: grad * xp.sign(x))
@@ -94,7 +101,7 @@ defvjp(TANH, x=lambda grad, result: grad * (1 - result * result))
 
 def _sigmoid(xp, x):
     # NOTE: split by sign so that exp never overflows (numerical stability).
-    e = xp.exp(-xp.abs(x))
+    e = _quiet(xp.exp, -xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
@@ -102,7 +109,7 @@ SIGMOID = primitive("sigmoid", _sigmoid, float_result=True)
 defvjp(SIGMOID, x=lambda grad, result: grad * result * (1 - result))
 RELU = primitive("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False))
 defvjp(RELU, x=lambda grad, result: grad * (result > 0))
-RECIPROCAL = primitive("reciprocal", lambda xp, x: xp.reciprocal(x), float_result=True)
+RECIPROCAL = primitive("reciprocal", lambda xp, x: _quiet(xp.reciprocal, x), float_result=True)
 defvjp(RECIPROCAL, x=lambda grad, result: -grad * result * result)
 SIGN = primitive("sign", lambda xp, x: xp.sign(x))
 defvjp(SIGN, x=ZERO_GRAD)
@@ -125,7 +132,7 @@ def _clamp_vjp(grad, x, min, max):
     return grad * mask
 
 
-CLAMP = primitive("clamp", _clamp_fwd)
+CLAMP = primitive("clamp", _clamp_fwd, node="ClampBackward1")
 defvjp(CLAMP, x=_clamp_vjp)
 
 
@@ -186,7 +193,27 @@ true_divide = div
 
 
 def neg(input):
+    if input._dtype._cat == 0:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     return apply(NEG, (input,))
+
+
+LOGICAL_NOT = primitive("logical_not", lambda xp, x: xp.logical_not(x))
+
+
+BITWISE_NOT = primitive("bitwise_not", lambda xp, x: xp.invert(x))
+
+
+def logical_not(input):
+    return apply(LOGICAL_NOT, (input,))
+
+
+def bitwise_not(input):
+    if input._dtype.is_floating_point:
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{input._dtype.name.capitalize()}'"
+                           .replace("Float32", "Float").replace("Float64", "Double").replace("Float16", "Half"))
+    return apply(BITWISE_NOT, (input,))
 
 
 def pow(input, exponent):

@@ -38,13 +38,17 @@ def check_inplace(t):
         raise RuntimeError(MSG_LEAF)
 
 
+def forward_name_of(op):
+    name = op.node_cls.__name__
+    return name[:-9] if name.endswith("Backward0") else name
+
+
 def _check_rebase(t):
     info = t._view
     if info is None:
         return
     if info.multi:
-        name = info.op.node_cls.__name__
-        fname = name[:-9] if name.endswith("Backward0") else name
+        fname = forward_name_of(info.op)
         raise RuntimeError(
             f"Output {t._output_nr} of {fname} is a view and is being modified inplace. This view is the output of "
             f"a function that returns multiple views. Such functions do not allow the output views to be "
@@ -100,12 +104,12 @@ def _cap(dt):
 
 def apply_inplace(op, t, others=(), kw=None):
     """Runs registry `op` with `t` as its first input and writes the result into `t`."""
-    check_inplace(t)
     inputs = (t,) + tuple(others)
     record = _gstate.grad_enabled and op.differentiable and any(
         isinstance(a, Tensor) and a.requires_grad for a in inputs)
     if record and t._base is not None:
-        _check_rebase(t)
+        _check_rebase(t)  # PyTorch refuses multi-output and no_grad views before the leaf checks
+    check_inplace(t)
     old = t._data.copy() if record and _reads_self(op, inputs) else t._data
     result = apply(op, inputs, kw, record=False)
     node = None
@@ -151,7 +155,8 @@ def _copy_fwd(xp, x, src):
 
 COPY = primitive("copy_", _copy_fwd, node="CopyBackwards")
 defvjp(COPY, x=ZERO_GRAD, src=lambda grad: grad)
-FILL = primitive("fill", lambda xp, x, value: xp.full(x.shape, value, dtype=x.dtype))
+COPY.node_cls.name = lambda self: "torch::autograd::CopyBackwards"
+FILL = primitive("fill", lambda xp, x, value: xp.full(x.shape, value, dtype=x.dtype), node="FillBackward2")
 defvjp(FILL, x=ZERO_GRAD, value=lambda grad, xp: xp.sum(grad))
 ZERO = primitive("zero", lambda xp, x: xp.zeros_like(x))
 defvjp(ZERO, x=ZERO_GRAD)

@@ -5,12 +5,6 @@ from ..tensor import Tensor
 __all__ = ["matmul", "mm", "mv", "dot", "bmm"]
 
 
-def _check(fn, x, y):
-    if x._dtype is not y._dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {x._dtype.name.replace('float32', 'float')} "
-                           f"!= {y._dtype.name.replace('float32', 'float')}")
-
-
 def _mm_x(grad, y, xp):
     return xp.matmul(grad, xp.swapaxes(y, -1, -2))
 
@@ -57,9 +51,14 @@ def _matmul_y(grad, x, y, xp):
     return g
 
 
-# NOTE: PyTorch routes batched matmul through reshapes and an unsafe view; its node is named after that.
+# NOTE: PyTorch routes matmul through reshapes, expands and views, and its result's node is named after the last
+# of those; the same maths is declared under each name it can show.
 MATMUL = primitive("matmul", lambda xp, x, y: xp.matmul(x, y), node="UnsafeViewBackward0")
 defvjp(MATMUL, x=_matmul_x, y=_matmul_y)
+MATMUL_SQUEEZE = primitive("matmul_squeeze", lambda xp, x, y: xp.matmul(x, y), node="SqueezeBackward4")
+defvjp(MATMUL_SQUEEZE, x=_matmul_x, y=_matmul_y)
+MATMUL_CLONE = primitive("matmul_clone", lambda xp, x, y: xp.matmul(x, y), node="CloneBackward0")
+defvjp(MATMUL_CLONE, x=_matmul_x, y=_matmul_y)
 
 
 def _operands(x, y, name):
@@ -91,6 +90,10 @@ def matmul(input, other):
         return apply(MM, (input, other))
     if a.ndim == 2 and b.ndim == 1:
         return apply(MV, (input, other))
+    if a.ndim == 1 and b.ndim == 2:
+        return apply(MATMUL_SQUEEZE, (input, other))
+    if 2 <= a.ndim <= b.ndim and b.ndim >= 3 and input.requires_grad and a.shape[:-2] != b.shape[:-2]:
+        return apply(MATMUL_CLONE, (input, other))
     return apply(MATMUL, (input, other))
 
 

@@ -12,8 +12,10 @@ def _dims(dim, ndim):
     if dim is None:
         return None
     if isinstance(dim, int):
-        return (_wrap_dim(dim, ndim),)
+        dim = (dim,)
     dims = tuple(_wrap_dim(d, ndim) for d in dim)
+    if ndim == 0:
+        return ()  # a 0-dim tensor reduces over its one implicit dimension: nothing to do
     return dims if dims else None
 
 
@@ -30,6 +32,9 @@ def _sum_fwd(xp, x, *, dim, keepdim, dtype):
 
 SUM = primitive("sum", _sum_fwd)
 defvjp(SUM, x=lambda grad, x_shape, dim, keepdim, xp: _expand_back(grad, x_shape, dim, keepdim, xp))
+# NOTE: PyTorch names the node after the overload: SumBackward1 whenever `dim` was passed, even as None.
+SUM_DIM = primitive("sum_dim", _sum_fwd, node="SumBackward1")
+defvjp(SUM_DIM, x=lambda grad, x_shape, dim, keepdim, xp: _expand_back(grad, x_shape, dim, keepdim, xp))
 
 
 def _mean_fwd(xp, x, *, dim, keepdim, dtype):
@@ -43,6 +48,10 @@ def _mean_vjp(grad, x_shape, dim, keepdim, xp):
 
 MEAN = primitive("mean", _mean_fwd)
 defvjp(MEAN, x=_mean_vjp)
+MEAN_DIM = primitive("mean_dim", _mean_fwd, node="MeanBackward1")
+defvjp(MEAN_DIM, x=_mean_vjp)
+
+_NO_DIM = object()
 
 ARGMAX = primitive("argmax", lambda xp, x, *, dim, keepdim: xp.argmax(x, axis=dim, keepdims=keepdim))
 ARGMIN = primitive("argmin", lambda xp, x, *, dim, keepdim: xp.argmin(x, axis=dim, keepdims=keepdim))
@@ -56,20 +65,22 @@ def _sum_dtype(input, dtype):
     return None
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None):
     if isinstance(dim, bool):
         raise TypeError("sum(): argument 'dim' must be tuple of ints, not bool")
-    dims = _dims(dim, input._data.ndim)
-    return apply(SUM, (input,), {"dim": dims, "keepdim": keepdim, "dtype": _sum_dtype(input, dtype)})
+    op = SUM if dim is _NO_DIM else SUM_DIM
+    dims = None if dim is _NO_DIM else _dims(dim, input._data.ndim)
+    return apply(op, (input,), {"dim": dims, "keepdim": keepdim, "dtype": _sum_dtype(input, dtype)})
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None):
     d = D.to_dtype(dtype) if dtype is not None else input._dtype
     if not d.is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {d.name.capitalize() if d.name != 'int64' else 'Long'}")
-    dims = _dims(dim, input._data.ndim)
-    return apply(MEAN, (input,), {"dim": dims, "keepdim": keepdim, "dtype": d.np if dtype is not None else None})
+    op = MEAN if dim is _NO_DIM else MEAN_DIM
+    dims = None if dim is _NO_DIM else _dims(dim, input._data.ndim)
+    return apply(op, (input,), {"dim": dims, "keepdim": keepdim, "dtype": d.np if dtype is not None else None})
 
 
 def argmax(input, dim=None, keepdim=False):

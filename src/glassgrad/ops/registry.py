@@ -83,7 +83,7 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op.float_result = float_result
     op.nout = nout
     op.nondiff_outputs = frozenset(nondiff_outputs)
-    node_name = node or (name[0].upper() + name[1:] + "Backward0")
+    node_name = node or ("".join(part.capitalize() for part in name.split("_") if part) + "Backward0")
     op.node_cls = type(node_name, (OpNode,), {"__slots__": ()})
     return op
 
@@ -141,8 +141,13 @@ def _cast_inputs(op, inputs, arrays):
         dt = D.get_default_dtype()
     npdt = dt.np
     for i, a in enumerate(arrays):
-        if type(a) is _ndarray and a.dtype != npdt:
-            arrays[i] = a.astype(npdt)
+        if type(a) is _ndarray:
+            if a.dtype != npdt:
+                arrays[i] = a.astype(npdt)
+        elif type(a) is int and dt._cat == 1:
+            info = np.iinfo(npdt)
+            if not info.min <= a <= info.max:
+                arrays[i] = np.array(a).astype(npdt)  # wraps around, as PyTorch's integer cast does
     return dt
 
 
@@ -164,7 +169,7 @@ def apply(op, inputs, kw=None, record=True):
     if op.view:
         return _make_views(op, inputs[0], out, kw, requires and record)
     if requires and record:
-        if not _gstate.grad_enabled:
+        if not _gstate.grad_enabled or _gstate.inference:
             tracking_event("grad_disabled_op", op.name, inputs, None)
             requires = False
         elif not op.differentiable:
@@ -215,9 +220,12 @@ def _make_views(op, x, out, kw, requires):
     parent = x._view.fn if x._base is not None and x._view is not None else None
     vc = x._vc
     no_grad = not _gstate.grad_enabled
+    # NOTE: a view made under no_grad reports its base's requires_grad (as a leaf), as in PyTorch.
+    inherit = no_grad and x._dtype._cat == 2 and x.requires_grad
     results = []
     for i, o in enumerate(outs):
         t = _new(o, x._dtype, node, i if multi else 0)
+        t._requires_grad = inherit
         t._base = base
         t._vc = vc
         t._view = ViewInfo(_view_fn(op, kw, i if multi else None, parent), multi, no_grad, vc.v, op)
@@ -328,7 +336,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
 def raise_modified(dt, shape, node, output_nr, current, expected):
     what = f"[torch.{_TYPE_NAMES[dt.name]} [{', '.join(map(str, shape))}]]"
     if output_nr is not None:
-        fname = re.sub(r"Backward\d*$", "", node.name())
+        fname = forward_name(node)
         what += f", which is output {output_nr} of {fname},"
     if _gstate.anomaly:
         hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. "
@@ -339,6 +347,13 @@ def raise_modified(dt, shape, node, output_nr, current, expected):
     raise RuntimeError(f"one of the variables needed for gradient computation has been modified by an "
                        f"inplace operation: {what} is at version {current}; expected version {expected} "
                        f"instead. {hint}")
+
+
+def forward_name(node):
+    """How PyTorch's messages name the forward op of a node: SigmoidBackward0 -> Sigmoid, PowBackward1 -> Pow1."""
+    name = type(node).__name__
+    name = re.sub(r"Backward0$", "", name)
+    return re.sub(r"Backward(\d*)$", r"\1", name)
 
 
 class OpNode(Node):

@@ -78,11 +78,12 @@ defvjp(EXPAND, x=lambda grad: grad)  # the engine sums the gradient back to the 
 
 def _select_vjp(grad, x_shape, dim, index, xp):
     z = xp.zeros(x_shape, dtype=grad.dtype)
-    z[(slice(None),) * dim + (index,)] = grad
+    z[(slice(None),) * dim + (index, Ellipsis)] = grad
     return z
 
 
-SELECT = primitive("select", lambda xp, x, *, dim, index: x[(slice(None),) * dim + (index,)], view=True)
+# NOTE: the trailing Ellipsis makes NumPy return a 0-d view rather than a scalar copy.
+SELECT = primitive("select", lambda xp, x, *, dim, index: x[(slice(None),) * dim + (index, Ellipsis)], view=True)
 defvjp(SELECT, x=_select_vjp)
 
 
@@ -142,10 +143,9 @@ def _unfold_fwd(xp, x, *, dimension, size, step):
 
 
 def _unfold_vjp(grad, x_shape, dimension, size, step, xp):
-    if xp is not np:
-        raise NotImplementedError("glassgrad: double backward through Tensor.unfold is not implemented")
-    z = np.zeros(x_shape, dtype=grad.dtype)
-    windows = np.moveaxis(grad, -1, dimension + 1)
+    # Each window adds its gradient back onto the span it was cut from (windows may overlap).
+    z = xp.zeros(x_shape, dtype=grad.dtype)
+    windows = xp.moveaxis(grad, -1, dimension + 1)
     for k in range(grad.shape[dimension]):
         sl = (slice(None),) * dimension + (slice(k * step, k * step + size),)
         z[sl] += windows[(slice(None),) * dimension + (k,)]
@@ -160,7 +160,7 @@ def _stack_grads(grad, dim, xp):
     return xp.stack(grad, dim)
 
 
-UNBIND = primitive("unbind", lambda xp, x, *, dim: tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim])),
+UNBIND = primitive("unbind", lambda xp, x, *, dim: tuple(x[(slice(None),) * dim + (i, Ellipsis)] for i in range(x.shape[dim])),
                    view=True, nout=-1)
 defvjp(UNBIND, x=_stack_grads)
 
@@ -178,7 +178,7 @@ defvjp(SPLIT, x=lambda grad, dim, xp: xp.concatenate(grad, dim))
 SPLIT_SIZES = primitive("split_with_sizes", _split_fwd, view=True, nout=-1)
 defvjp(SPLIT_SIZES, x=lambda grad, dim, xp: xp.concatenate(grad, dim))
 
-CLONE = primitive("clone", lambda xp, x: x.copy())
+CLONE = primitive("clone", lambda xp, x: x.copy(order="K"))  # keeps the input's strides, as PyTorch does
 defvjp(CLONE, x=lambda grad: grad)
 
 

@@ -33,7 +33,13 @@ def where(cond, x, y):
 
 
 def sum(a, axis=None, keepdims=False):
+    if axis is None:
+        return R.sum(a) if not keepdims else R.sum(a, tuple(range(a.ndim)), True)
     return R.sum(a, axis, keepdims)
+
+
+def moveaxis(a, source, destination):
+    return S.movedim(a, source, destination)
 
 
 def reshape(a, shape):

@@ -74,17 +74,17 @@ def make_maker(dtype, rng, domain=(-2.0, 2.0), away=(), gap=0.15):
         lo = domain[0] if low is None else low
         hi = domain[1] if high is None else high
         if dtype == "bool":
-            return rng.random(shape) < 0.5
+            return np.asarray(rng.random(shape) < 0.5)
         if dtype == "int64":
-            x = rng.integers(math.floor(lo), math.floor(hi) + 1, size=shape).astype(np.int64)
+            x = np.asarray(rng.integers(math.floor(lo), math.floor(hi) + 1, size=shape), dtype=np.int64)
             for p in away:
-                x = np.where(x == p, int(p) + 1, x)
+                x = np.asarray(np.where(x == p, int(p) + 1, x))
             return x
         x = rng.uniform(lo, hi, size=shape)
         for p in away:
             d = x - p
             near = np.abs(d) < gap
-            x = np.where(near, p + np.where(d >= 0, gap, -gap) + d, x)
+            x = np.asarray(np.where(near, p + np.where(d >= 0, gap, -gap) + d, x))
         return np.asarray(x, dtype=_NP[dtype])
     return make
 
@@ -185,9 +185,10 @@ def _binary(lhs=None, rhs=None, scalars=(2.5,)):
     return gen, from_shapes
 
 
-def _binary_row(name, ref, api, lhs=None, rhs=None, scalars=(2.5,), **kw):
+def _binary_row(name, ref, api, lhs=None, rhs=None, scalars=(2.5,), fn=None, **kw):
     gen, fs = _binary(lhs, rhs, scalars)
-    return OpInfo(name, lambda m, x, y: getattr(m, name)(x, y), ref, gen, api=api, kind="binary",
+    fn = fn or name
+    return OpInfo(name, lambda m, x, y: getattr(m, fn)(x, y), ref, gen, api=api, kind="binary",
                   from_shapes=fs, **kw)
 
 
@@ -219,7 +220,7 @@ _elementwise = [
                          S("sq_at_zero", np.zeros(3, make().dtype), 2, gradcheck=False)],
            api=("pow", "__pow__")),
     _binary_row("pow_tensor", np.power, ("pow", "__pow__"), lhs=_POS, rhs={"low": -2.0, "high": 2.0},
-                scalars=()),
+                scalars=(), fn="pow"),
     OpInfo("pow_scalar_base", lambda m, e, base: m.pow(base, e), lambda e, base: np.power(base, e),
            lambda make: [S("base2", make(2, 3), 2.0), S("base_half", make(4), 0.5),
                          S("base_int", make(3), 3), S("0d", make(), 2.0)],
@@ -271,7 +272,8 @@ def _reduction_row(name, ref):
         return getattr(m, name)(x, **kw)
 
     def np_ref(x, dim=None, keepdim=False):
-        out = ref(x, axis=dim, keepdims=keepdim)
+        # NOTE: a 0-dim tensor accepts dim 0 / -1 in PyTorch (one implicit dimension); NumPy does not.
+        out = ref(x, axis=None if x.ndim == 0 else dim, keepdims=keepdim)
         return np.asarray(out, dtype=np.int64 if x.dtype.kind in "iub" and name == "sum" else x.dtype)
 
     return OpInfo(name, op, np_ref, gen, api=(name,), kind="reduction", from_shapes=fs,
@@ -372,7 +374,7 @@ _shape = [
          lambda make: [S("2d", make(2, 3, 4), (6, 4)), S("infer", make(2, 3, 4), (-1,)),
                        S("0d", make(), (1, 1)), S("to_0d", make(1), ()),
                        S("noncontig", make(3, 4), (2, 6), transposed=True)], dtypes=_FI),
-    _row("view", lambda m, x, *shape: x.view(*shape), lambda x, *shape: x.reshape(shape),
+    _row("view", lambda m, x, *shape: x.view(*shape), lambda x, *shape: x.reshape(shape[0] if isinstance(shape[0], tuple) else shape),
          lambda make: [S("2d", make(2, 3, 4), 4, 6), S("infer", make(2, 3, 4), -1),
                        S("tuple", make(6), (2, 3)), S("0d", make(), 1)]),
     _row("flatten", lambda m, x, *a: m.flatten(x, *a), _flatten_ref,
@@ -388,7 +390,7 @@ _shape = [
          lambda make: [S("02", make(2, 3, 4), 0, 2), S("neg", make(2, 3, 4), -1, -2), S("same", make(2, 3), 1, 1)],
          dtypes=_FI),
     _row("t", lambda m, x: m.t(x), _t_ref, lambda make: [S("2d", make(2, 3)), S("1d", make(3)), S("0d", make())]),
-    _row("permute", lambda m, x, *d: m.permute(x, *d), lambda x, *d: np.transpose(x, d[0] if len(d) == 1 else d),
+    _row("permute", lambda m, x, *d: x.permute(*d), lambda x, *d: np.transpose(x, d[0] if len(d) == 1 else d),
          lambda make: [S("201", make(2, 3, 4), 2, 0, 1), S("tuple", make(2, 3, 4), (1, 2, 0)),
                        S("neg", make(2, 3), -1, 0)]),
     _row("expand", lambda m, x, *sizes: x.expand(*sizes), _expand_ref,
@@ -398,7 +400,7 @@ _shape = [
          lambda make: [S("d0", make(4, 3), 0, 1, 2), S("neg_start", make(3, 5), -1, -3, 2), S("empty", make(4), 0, 2, 0)]),
     _row("select", lambda m, x, d, i: m.select(x, d, i), lambda x, d, i: np.take(x, i, axis=d),
          lambda make: [S("d1", make(2, 3, 4), 1, -1), S("d0", make(3), 0, 2)]),
-    _row("unbind", lambda m, x, *a: m.unbind(x, *a), lambda x, dim=0: [np.take(x, i, dim) for i in range(x.shape[dim])],
+    _row("unbind", lambda m, x, *a, **kw: m.unbind(x, *a, **kw), lambda x, dim=0: [np.take(x, i, dim) for i in range(x.shape[dim])],
          lambda make: [S("d0", make(3, 2)), S("d1", make(2, 3, 2), dim=1)]),
     _row("split", lambda m, x, s, *a: m.split(x, s, *a), _split_ref,
          lambda make: [S("even", make(4, 3), 2), S("uneven", make(5, 3), 2), S("sizes", make(2, 6), [1, 2, 3], 1),

@@ -457,13 +457,7 @@ MATMUL = [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2
           ((2, 1, 2, 3), (5, 3, 4))]
 
 
-_MATMUL_BUGS = {
-    ((3,), (3, 2)): "1-D @ 2-D result grad_fn is UnsafeViewBackward0, PyTorch: SqueezeBackward4",
-}
-
-
-@pytest.mark.parametrize("shapes", [pytest.param(s, marks=bug(_MATMUL_BUGS[s])) if s in _MATMUL_BUGS else s
-                                    for s in MATMUL], ids=[f"{a}@{b}" for a, b in MATMUL])
+@pytest.mark.parametrize("shapes", MATMUL, ids=[f"{a}@{b}" for a, b in MATMUL])
 def test_matmul_gradients(shapes):
     def program(torch):
         a = _leaf(torch, shapes[0], start=-1.0, dtype=torch.float64)

@@ -413,20 +413,23 @@ def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, capture
 
 
 def _apply_with_anomaly(node, grads):
-    check_nan = _gstate.anomaly_check_nan
     try:
         out = node.apply(grads)
+        if _gstate.anomaly_check_nan:
+            _check_nan(node, out)
     except Exception:
         if node._trace:
             warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
                           f"error:\n{''.join(node._trace)}", UserWarning, stacklevel=2)
         raise
-    if check_nan:
-        Tensor, _, _ = _tensor_cls()
-        for i, g in enumerate(out):
-            if g is None:
-                continue
-            arr = g._data if isinstance(g, Tensor) else g
-            if np.isnan(arr).any():
-                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
     return out
+
+
+def _check_nan(node, out):
+    Tensor, _, _ = _tensor_cls()
+    for i, g in enumerate(out):
+        if g is None:
+            continue
+        arr = g._data if isinstance(g, Tensor) else g
+        if np.isnan(arr).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

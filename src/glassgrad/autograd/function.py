@@ -218,9 +218,9 @@ def _alias(t):
 
 
 def _mark_dirty_output(t, record):
+    t._vc.v += 1
     if record and t._grad_fn is None and t._requires_grad and t._base is None:
         raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
-    t._vc.v += 1
 
 
 class DelayedError(Node):

@@ -171,11 +171,11 @@ def index(x, indices):
 
 
 def setitem(x, key, value):
-    from .inplace import copy_
+    from .inplace import copy_value_
     key = _normalize(key)
     if all(_is_basic(k) for k in key):
         t, _ = _basic_pass(x, key)
-        copy_(t, value)
+        copy_value_(t, value)
         return
     t, adv = _basic_pass(x, key)
     _check_bounds(t, adv)

@@ -147,9 +147,24 @@ def _rebase_view(view, node):
 
 
 # ---- in-place ops that are not arithmetic ----------------------------------------------------
+def broadcast_error(a_shape, b_shape):
+    """PyTorch's message for shapes that do not broadcast."""
+    for i in range(1, max(len(a_shape), len(b_shape)) + 1):
+        a = a_shape[-i] if i <= len(a_shape) else 1
+        b = b_shape[-i] if i <= len(b_shape) else 1
+        if a != b and a != 1 and b != 1:
+            dim = max(len(a_shape), len(b_shape)) - i
+            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
+                                f"dimension {dim}")
+    return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} cannot be broadcast")
+
+
 def _copy_fwd(xp, x, src):
     if hasattr(src, "shape"):
-        return xp.broadcast_to(src, x.shape).astype(x.dtype, copy=True)
+        try:
+            return xp.broadcast_to(src, x.shape).astype(x.dtype, copy=True)
+        except ValueError:
+            raise broadcast_error(x.shape, src.shape) from None
     return xp.full(x.shape, src, dtype=x.dtype)
 
 
@@ -164,9 +179,16 @@ defvjp(ZERO, x=ZERO_GRAD)
 
 def copy_(t, src, non_blocking=False):
     if not isinstance(src, Tensor):
-        from .creation import tensor
-        src = tensor(src)
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__module__ + '.' if type(src).__module__ not in ('builtins',) else ''}{type(src).__name__}")
     return apply_inplace(COPY, t, (src,))
+
+
+def copy_value_(t, value):
+    """`t[...] = value` for any value PyTorch accepts there (tensors, numbers)."""
+    if not isinstance(value, Tensor):
+        from .creation import tensor
+        value = tensor(value, dtype=t._dtype)
+    return apply_inplace(COPY, t, (value,))
 
 
 def fill_(t, value):

@@ -91,7 +91,9 @@ def matmul(input, other):
     if a.ndim == 2 and b.ndim == 1:
         return apply(MV, (input, other))
     if a.ndim == 1 and b.ndim == 2:
-        return apply(MATMUL_SQUEEZE, (input, other))
+        out = apply(MATMUL_SQUEEZE, (input, other))
+        out._vc.v = 1  # NOTE: PyTorch squeezes this result in place, so users see version 1
+        return out
     if 2 <= a.ndim <= b.ndim and b.ndim >= 3 and input.requires_grad and a.shape[:-2] != b.shape[:-2]:
         return apply(MATMUL_CLONE, (input, other))
     return apply(MATMUL, (input, other))

@@ -165,7 +165,14 @@ def apply(op, inputs, kw=None, record=True):
             arrays.append(a)
     if op.promote or op.float_result:
         _cast_inputs(op, inputs, arrays)
-    out = op.fwd(np, *arrays, **kw) if kw else op.fwd(np, *arrays)
+    try:
+        out = op.fwd(np, *arrays, **kw) if kw else op.fwd(np, *arrays)
+    except ValueError as e:
+        if "broadcast" not in str(e):
+            raise
+        from .inplace import broadcast_error
+        shapes = [a.shape for a in arrays if type(a) is _ndarray]
+        raise broadcast_error(*shapes[:2]) from None
     if op.view:
         return _make_views(op, inputs[0], out, kw, requires and record)
     if requires and record:

@@ -180,6 +180,8 @@ defvjp(SPLIT_SIZES, x=lambda grad, dim, xp: xp.concatenate(grad, dim))
 
 CLONE = primitive("clone", lambda xp, x: x.copy(order="K"))  # keeps the input's strides, as PyTorch does
 defvjp(CLONE, x=lambda grad: grad)
+CONTIGUOUS = primitive("contiguous", lambda xp, x: xp.array(x, order="C", copy=True), node="CloneBackward0")
+defvjp(CONTIGUOUS, x=lambda grad: grad)
 
 
 # ---- cat and stack: variadic, so they get their own node ----------------------------------------
@@ -454,4 +456,4 @@ def clone(input, *, memory_format=None):
 def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
-    return clone(input)
+    return apply(CONTIGUOUS, (input,))

@@ -277,7 +277,7 @@ def _call_hook(hook, g, tensor_mode):
 
 
 def _run_tensor_hooks(node, grads, tensor_mode):
-    for nr, hooks in node._tensor_hooks.items():
+    for nr, hooks in node._x.tensor_hooks.items():
         if nr < len(grads) and grads[nr] is not None and hooks:
             for hook in list(hooks.values()):
                 grads[nr] = _call_hook(hook, grads[nr], tensor_mode)
@@ -292,7 +292,7 @@ def _run_leaf_hooks(node, grads, tensor_mode):
 
 def _retain(node, grads, tensor_mode):
     Tensor, _new, _ = _tensor_cls()
-    for nr, ref in node._retain.items():
+    for nr, ref in node._x.retain.items():
         t = ref()
         g = grads[nr] if nr < len(grads) else None
         if t is None or g is None:
@@ -369,19 +369,20 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
 
 def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, captured, needed, grad_mode_call):
     is_leaf_sink = type(node) is AccumulateGrad
-    if node._tensor_hooks:
-        _run_tensor_hooks(node, grads, create_graph)
+    x = node._x
+    if x is not None:
+        if x.tensor_hooks:
+            _run_tensor_hooks(node, grads, create_graph)
+        if x.retain:
+            _retain(node, grads, create_graph)
     if is_leaf_sink:
         _run_leaf_hooks(node, grads, create_graph)
-    if node._retain:
-        _retain(node, grads, create_graph)
-    if node._pre_hooks:
-        for hook in list(node._pre_hooks.values()):
+    if x is not None and x.pre_hooks:
+        for hook in list(x.pre_hooks.values()):
             r = hook(tuple(_wrap(g, None, create_graph) if g is not None else None for g in grads))
             if r is not None:
                 grads = [_unwrap(g, create_graph) if g is not None else None for g in r]
     if capture_at is not None and node in capture_at:
-        Tensor, _new, _ = _tensor_cls()
         for nr, key in capture_at[node]:
             g = grads[nr]
             if type(key) is int:
@@ -389,20 +390,21 @@ def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, capture
             elif g is not None:
                 # backward(inputs=[non_leaf]): the gradient lands in that tensor's .grad
                 accumulate_into_grad(key, g)
-        if is_leaf_sink and grad_mode_call:
-            return None
     if is_leaf_sink and grad_mode_call:
         return None
-    if all(g is None for g in grads):
+    for g in grads:
+        if g is not None:
+            break
+    else:
         return None
     if anomaly:
         out = _apply_with_anomaly(node, grads)
     else:
         out = node.apply(grads)
-    if node._post_hooks:
+    if x is not None and x.post_hooks:
         gi = tuple(_wrap(g, None, create_graph) if g is not None else None for g in out)
         go = tuple(_wrap(g, None, create_graph) if g is not None else None for g in grads)
-        for hook in list(node._post_hooks.values()):
+        for hook in list(x.post_hooks.values()):
             r = hook(gi, go)
             if r is not None:
                 gi = r

@@ -51,18 +51,24 @@ class _HookDict(dict):
     __slots__ = ("__weakref__",)
 
 
+class NodeExtra:
+    """Hooks, retained-grad references, the anomaly-mode forward trace and metadata of a node: rare, so
+    they live here and a plain node pays one slot for all of them."""
+    __slots__ = ("pre_hooks", "post_hooks", "tensor_hooks", "retain", "trace", "metadata")
+
+    def __init__(self):
+        self.pre_hooks = self.post_hooks = self.tensor_hooks = self.retain = self.trace = self.metadata = None
+
+
 class Node:
     """Base of every backward node. `apply(grads)` maps the gradients of this node's outputs (a list,
     None where an output got no gradient) to the gradients of its `next_functions`."""
-    __slots__ = ("next_functions", "_seq", "_pre_hooks", "_post_hooks", "_tensor_hooks", "_retain",
-                 "_trace", "metadata", "__weakref__")
+    __slots__ = ("next_functions", "_seq", "_x", "__weakref__")
 
     def __init__(self, next_functions=()):
         self.next_functions = next_functions
         self._seq = next(_sequence)
-        self._pre_hooks = self._post_hooks = self._tensor_hooks = self._retain = None
-        self._trace = None
-        self.metadata = None
+        self._x = None
 
     # how many outputs the forward produced (the length of the grads list apply() receives)
     num_outputs = 1
@@ -79,36 +85,61 @@ class Node:
     def _release(self):
         """Frees saved values; called after the node ran unless retain_graph."""
 
+    def _extra(self):
+        x = self._x
+        if x is None:
+            x = self._x = NodeExtra()
+        return x
+
+    @property
+    def _trace(self):
+        return None if self._x is None else self._x.trace
+
+    @_trace.setter
+    def _trace(self, value):
+        self._extra().trace = value
+
+    @property
+    def metadata(self):
+        x = self._extra()
+        if x.metadata is None:
+            x.metadata = {}
+        return x.metadata
+
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) -> None or new grad_inputs, run after this node."""
-        if self._post_hooks is None:
-            self._post_hooks = _HookDict()
-        h = RemovableHandle(self._post_hooks)
-        self._post_hooks[h.id] = fn
+        x = self._extra()
+        if x.post_hooks is None:
+            x.post_hooks = _HookDict()
+        h = RemovableHandle(x.post_hooks)
+        x.post_hooks[h.id] = fn
         return h
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> None or new grad_outputs, run before this node."""
-        if self._pre_hooks is None:
-            self._pre_hooks = _HookDict()
-        h = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[h.id] = fn
+        x = self._extra()
+        if x.pre_hooks is None:
+            x.pre_hooks = _HookDict()
+        h = RemovableHandle(x.pre_hooks)
+        x.pre_hooks[h.id] = fn
         return h
 
     def _add_tensor_hook(self, output_nr, fn):
-        if self._tensor_hooks is None:
-            self._tensor_hooks = {}
-        store = self._tensor_hooks.get(output_nr)
+        x = self._extra()
+        if x.tensor_hooks is None:
+            x.tensor_hooks = {}
+        store = x.tensor_hooks.get(output_nr)
         if store is None:
-            store = self._tensor_hooks[output_nr] = _HookDict()
+            store = x.tensor_hooks[output_nr] = _HookDict()
         h = RemovableHandle(store)
         store[h.id] = fn
         return h
 
     def _set_retain(self, output_nr, tensor):
-        if self._retain is None:
-            self._retain = {}
-        self._retain[output_nr] = weakref.ref(tensor)
+        x = self._extra()
+        if x.retain is None:
+            x.retain = {}
+        x.retain[output_nr] = weakref.ref(tensor)
 
 
 class AccumulateGrad(Node):

@@ -84,7 +84,10 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op.nout = nout
     op.nondiff_outputs = frozenset(nondiff_outputs)
     node_name = node or ("".join(part.capitalize() for part in name.split("_") if part) + "Backward0")
-    op.node_cls = type(node_name, (OpNode,), {"__slots__": ()})
+    attrs = {"__slots__": ()}
+    if nout != 1:
+        attrs["num_outputs"] = property(lambda self: len(self._nout_meta))
+    op.node_cls = type(node_name, (OpNode,), attrs)
     return op
 
 
@@ -253,17 +256,33 @@ def _view_fn(op, kw, index, parent):
     return lambda a: fwd(np, parent(a), **kw)[index]
 
 
+_NO_EDGE = (None, 0)
+
+
 def _make_node(op, inputs, kw, outs):
+    vjps = op.vjps
     needs = []
     edges = []
+    meta = []
     for i, a in enumerate(inputs):
-        e = _edge(a) if isinstance(a, Tensor) and op.vjps[i] is not NON_DIFFERENTIABLE else None
+        e = None
+        if vjps[i] is not NON_DIFFERENTIABLE and isinstance(a, Tensor):
+            if a._base is None:
+                fn = a._grad_fn
+                if fn is not None:
+                    e = (fn, a._output_nr)
+                elif a._requires_grad:
+                    e = (a._accumulator(), 0)
+            else:
+                e = _edge(a)
         if e is None:
             needs.append(False)
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
+            meta.append(None)
         else:
             needs.append(True)
             edges.append(e)
+            meta.append((a._data.shape, a._dtype))
     needs = tuple(needs)
     if True not in needs:
         tracking_event("non_differentiable", op.name, inputs, None)
@@ -272,8 +291,8 @@ def _make_node(op, inputs, kw, outs):
     node._op = op
     node._needs = needs
     node._kw = kw
-    node._meta = tuple((a._data.shape, a._dtype) if n else None for a, n in zip(inputs, needs))
-    node._nout_meta = tuple((o.shape, o.dtype) for o in outs)
+    node._meta = meta
+    node._nout_meta = tuple((o.shape, o.dtype) for o in outs) if op.nout != 1 else None
     plan = op.save_plan.get(needs)
     if plan is None:
         plan = op.save_plan[needs] = _save_plan(op, needs)
@@ -367,10 +386,6 @@ class OpNode(Node):
     """The backward node of a registry op; subclassed once per op so `name()` reads `MulBackward0`."""
     __slots__ = ("_op", "_needs", "_kw", "_meta", "_saved", "_nout_meta")
 
-    @property
-    def num_outputs(self):
-        return len(self._nout_meta)
-
     def _release(self):
         if self._saved is not None:
             self._saved = RELEASED
@@ -378,13 +393,14 @@ class OpNode(Node):
     def _unpack(self, slot, tensor_mode):
         entry = self._saved[slot]
         if slot == _RESULT:
-            if isinstance(entry, tuple) and len(entry) == 3 and not isinstance(entry[0], tuple):
+            if self._nout_meta is None:
                 return self._unpack_result(entry, 0, tensor_mode)
             return tuple(self._unpack_result(e, i, tensor_mode) for i, e in enumerate(entry))
         value, version = entry
         if version is None:
             return value
-        check_saved_version(value, version)
+        if value._vc.v != version:
+            check_saved_version(value, version)
         return value if tensor_mode else value._data
 
     def _unpack_result(self, entry, nr, tensor_mode):
@@ -398,44 +414,42 @@ class OpNode(Node):
         return t
 
     def apply(self, grads):
-        saved = self._saved
-        if saved is RELEASED:
+        if self._saved is RELEASED:
             raise RuntimeError(ERR_BACKWARD_TWICE)
         tensor_mode = _engine_state.create_graph
         op = self._op
-        if op.nout == 1:
+        if self._nout_meta is None:
             g = grads[0]
         else:
             g = tuple(gi if gi is not None else _zeros_for(m, tensor_mode)
                       for gi, m in zip(grads, self._nout_meta))
         xp = _tensor_xp() if tensor_mode else np
-        values = {}
+        vjps = op.vjps
+        specs = op.specs
+        meta = self._meta
         out = []
         for i, need in enumerate(self._needs):
             if not need:
                 out.append(None)
                 continue
-            fn = op.vjps[i]
-            shape, dt = self._meta[i]
+            fn = vjps[i]
+            shape, dt = meta[i]
             if fn is ZERO_GRAD:
                 out.append(_zeros_for((shape, dt.np), tensor_mode))
                 continue
             args = []
-            for s in op.specs[i]:
+            for s in specs[i]:
                 if s == _GRAD:
                     args.append(g)
                 elif s == _XP:
                     args.append(xp)
                 elif type(s) is int:
-                    v = values.get(s, values)
-                    if v is values:
-                        v = values[s] = self._unpack(s, tensor_mode)
-                    args.append(v)
+                    args.append(self._unpack(s, tensor_mode))
                 elif s[0] == "kw":
                     kw = self._kw
                     args.append(kw[s[1]] if kw and s[1] in kw else op.kwdefaults[s[1]])
                 else:
-                    args.append(self._meta[s[1]][0] if self._meta[s[1]] else None)
+                    args.append(meta[s[1]][0] if meta[s[1]] else None)
             gi = fn(*args)
             if gi is not None:
                 if gi.shape != shape:

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _dtype as D
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, VersionCounter, RemovableHandle, _HookDict
+from .autograd.graph import AccumulateGrad, VersionCounter, add_hook
 from .explain.events import tracking_event
 
 __all__ = ["Tensor", "ViewInfo"]
@@ -181,22 +181,12 @@ class Tensor:
         fn = self.grad_fn
         if fn is not None:
             return fn._add_tensor_hook(self._output_nr, hook)
-        e = _extra(self)
-        if e.hooks is None:
-            e.hooks = _HookDict()
-        h = RemovableHandle(e.hooks)
-        e.hooks[h.id] = hook
-        return h
+        return add_hook(_extra(self), "hooks", hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        e = _extra(self)
-        if e.post_accumulate_hooks is None:
-            e.post_accumulate_hooks = _HookDict()
-        h = RemovableHandle(e.post_accumulate_hooks)
-        e.post_accumulate_hooks[h.id] = hook
-        return h
+        return add_hook(_extra(self), "post_accumulate_hooks", hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Computes the gradient of this tensor with respect to graph leaves (see autograd.backward)."""
@@ -476,16 +466,7 @@ def _init(t, data, dtype, grad_fn=None, output_nr=0):
 def _new(data, dtype, grad_fn=None, output_nr=0):
     """The one fast constructor every op uses."""
     t = object.__new__(Tensor)
-    t._data = data
-    t._dtype = dtype
-    t._requires_grad = False
-    t._grad_fn = grad_fn
-    t._output_nr = output_nr
-    t._grad = None
-    t._vc = VersionCounter()
-    t._base = None
-    t._view = None
-    t._extra = None
+    _init(t, data, dtype, grad_fn, output_nr)
     return t
 
 

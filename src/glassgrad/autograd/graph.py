@@ -7,7 +7,7 @@ array and re-wrapped on demand, as PyTorch's SavedVariable does.
 import itertools
 import weakref
 
-__all__ = ["Node", "AccumulateGrad", "VersionCounter", "RemovableHandle", "ERR_BACKWARD_TWICE"]
+__all__ = ["Node", "AccumulateGrad", "VersionCounter", "RemovableHandle", "ERR_BACKWARD_TWICE", "add_hook"]
 
 ERR_BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -49,6 +49,18 @@ class RemovableHandle:
 class _HookDict(dict):
     """A dict that can be weakly referenced (handles must not keep hook stores alive)."""
     __slots__ = ("__weakref__",)
+
+
+def add_hook(holder, attr, fn):
+    """Adds `fn` to the hook dict `holder.<attr>` (created on first use; `holder` itself when attr is None)
+    and returns the handle that removes it."""
+    store = holder if attr is None else getattr(holder, attr)
+    if store is None:
+        store = _HookDict()
+        setattr(holder, attr, store)
+    h = RemovableHandle(store)
+    store[h.id] = fn
+    return h
 
 
 class NodeExtra:
@@ -108,21 +120,11 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) -> None or new grad_inputs, run after this node."""
-        x = self._extra()
-        if x.post_hooks is None:
-            x.post_hooks = _HookDict()
-        h = RemovableHandle(x.post_hooks)
-        x.post_hooks[h.id] = fn
-        return h
+        return add_hook(self._extra(), "post_hooks", fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> None or new grad_outputs, run before this node."""
-        x = self._extra()
-        if x.pre_hooks is None:
-            x.pre_hooks = _HookDict()
-        h = RemovableHandle(x.pre_hooks)
-        x.pre_hooks[h.id] = fn
-        return h
+        return add_hook(self._extra(), "pre_hooks", fn)
 
     def _add_tensor_hook(self, output_nr, fn):
         x = self._extra()
@@ -131,9 +133,7 @@ class Node:
         store = x.tensor_hooks.get(output_nr)
         if store is None:
             store = x.tensor_hooks[output_nr] = _HookDict()
-        h = RemovableHandle(store)
-        store[h.id] = fn
-        return h
+        return add_hook(store, None, fn)
 
     def _set_retain(self, output_nr, tensor):
         x = self._extra()

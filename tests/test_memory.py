@@ -56,8 +56,10 @@ def test_deep_chain_memory_is_released_during_backward():
     y = x
     refs = []
     for _ in range(20):
-        y = y.exp() - 1.0          # exp saves its result: the graph holds 20 arrays
-        refs.append(weakref.ref(y._data))
+        e = y.exp()                # exp saves its result: the graph holds 20 arrays
+        refs.append(weakref.ref(e._data))
+        y = e - 1.0
+    del e
     loss = y.sum()
     del y
     assert sum(r() is not None for r in refs) >= 19

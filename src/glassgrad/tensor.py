@@ -90,7 +90,11 @@ class Tensor:
     # ---- autograd state -------------------------------------------------------------------
     @property
     def requires_grad(self):
-        return self._requires_grad or self.grad_fn is not None
+        # NOTE: a view also requires grad while its base does (PyTorch's rule), even without a grad_fn; like
+        # PyTorch, this reads the stored grad_fn and does not re-derive a view's.
+        if self._requires_grad or self._grad_fn is not None:
+            return True
+        return self._base is not None and self._base.requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag):

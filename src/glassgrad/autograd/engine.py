@@ -89,7 +89,9 @@ def _root_edges(outputs):
     for i, t in enumerate(outputs):
         e = _edge(t)
         if e is None:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+            if not t.requires_grad:
+                raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+            e = (None, 0)  # a view that requires grad only through its base: nothing to send the gradient to
         edges.append(e)
     return edges
 
@@ -216,8 +218,10 @@ def _collect(root):
 
 
 def _needed(root, seen, targets):
-    """The nodes that lie on a path to one of `targets` (iterative post-order)."""
-    needed = set(targets)
+    """The nodes that must run to reach one of `targets`: those with a path of at least one edge to a
+    target (iterative post-order). A target itself only runs if another target lies beyond it."""
+    targets = set(targets)
+    needed = set()
     done = set()
     stack = [(root, iter(root.next_functions))]
     done.add(root)
@@ -234,7 +238,8 @@ def _needed(root, seen, targets):
                 break
         if not advanced:
             stack.pop()
-            if node not in needed and any(n in needed for n, _ in node.next_functions if n is not None):
+            if node not in needed and any(n in needed or n in targets for n, _ in node.next_functions
+                                           if n is not None):
                 needed.add(node)
     return needed
 
@@ -306,7 +311,7 @@ def _retain(node, grads, tensor_mode):
 def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_targets=None):
     root = _GraphRoot(edges, grads)
     deps, seen = _collect(root)
-    needed = None
+    needed = execute = None
     capture_at = None
     if capture is not None or accumulate_targets is not None:
         targets = []
@@ -320,7 +325,10 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
                 targets.append(node)
                 if not isinstance(node, AccumulateGrad):
                     capture_at.setdefault(node, []).append((nr, t))
-        needed = _needed(root, seen, targets)
+        execute = _needed(root, seen, targets)
+        if accumulate_targets is not None:
+            execute.update(n for n in targets if isinstance(n, AccumulateGrad))
+        needed = execute | set(targets)
     captured = [None] * len(capture) if capture is not None else None
 
     prev_mode, prev_grad = state.create_graph, _gstate.grad_enabled
@@ -341,7 +349,7 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
                 out = None
                 if node_grads is not None:
                     out = _execute(node, node_grads, create_graph, keep_graph, anomaly, capture_at, captured,
-                                   needed, capture is not None)
+                                   execute, capture is not None)
             nexts = node.next_functions
             for k, (nxt, nr) in enumerate(nexts):
                 if nxt is None:
@@ -367,7 +375,7 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
     return captured
 
 
-def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, captured, needed, grad_mode_call):
+def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, captured, execute, grad_mode_call):
     is_leaf_sink = type(node) is AccumulateGrad
     x = node._x
     if x is not None:
@@ -390,7 +398,7 @@ def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, capture
             elif g is not None:
                 # backward(inputs=[non_leaf]): the gradient lands in that tensor's .grad
                 accumulate_into_grad(key, g)
-    if is_leaf_sink and grad_mode_call:
+    if (is_leaf_sink and grad_mode_call) or (execute is not None and node not in execute):
         return None
     for g in grads:
         if g is not None:

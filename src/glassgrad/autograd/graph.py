@@ -152,5 +152,6 @@ class AccumulateGrad(Node):
 
     def apply(self, grads):
         from .engine import accumulate_into_grad
-        accumulate_into_grad(self.variable, grads[0])
+        if self.variable._requires_grad:  # the flag may have been cleared after the graph was built
+            accumulate_into_grad(self.variable, grads[0])
         return ()

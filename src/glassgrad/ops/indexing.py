@@ -22,7 +22,7 @@ def _index_vjp(grad, x_shape, indices, xp):
     return z
 
 
-INDEX = primitive("index", lambda xp, x, *, indices: x[indices])
+INDEX = primitive("index", lambda xp, x, *, indices: x[indices], kw_saved=True)
 defvjp(INDEX, x=_index_vjp)
 
 
@@ -50,7 +50,7 @@ def _index_put_values_vjp(grad, values_shape, indices, xp):
     return g
 
 
-INDEX_PUT = primitive("index_put", _index_put_fwd, promote=False)
+INDEX_PUT = primitive("index_put", _index_put_fwd, promote=False, kw_saved=True)
 defvjp(INDEX_PUT, x=_index_put_x_vjp, values=_index_put_values_vjp)
 
 
@@ -95,14 +95,16 @@ def _consumed(k):
     return 1
 
 
-def _basic_pass(x, key):
+def _basic_pass(x, key, setting=False):
     """Applies the basic part of an index as view ops; returns the view and the advanced remainder
-    (one entry per remaining dim: slice(None) or an index array), or None when there is none."""
+    (one entry per remaining dim: slice(None) or an index array), or None when there is none.
+    `setting`: for `x[key] = v`, where PyTorch skips every full slice and does not alias."""
     nd = x._data.ndim
     n_used = sum(_consumed(k) for k in key)
     if n_used > nd:
         raise IndexError(f"too many indices for tensor of dimension {nd}")
-    single = len(key) == 1
+    single = len(key) == 1 and not setting
+    orig_dim = 0
     dim = 0
     advanced = []
     has_adv = False
@@ -112,6 +114,7 @@ def _basic_pass(x, key):
             skip = nd - n_used
             advanced.extend([slice(None)] * skip)
             dim += skip
+            orig_dim += skip
             n_used = nd
         elif k is None:
             t = S.unsqueeze(t, dim)
@@ -123,7 +126,11 @@ def _basic_pass(x, key):
             has_adv = True
             dim += 1
         elif isinstance(k, int):
+            n = t._data.shape[dim]
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {orig_dim} with size {n}")
             t = S.select(t, dim, k)
+            orig_dim += 1
         elif isinstance(k, slice):
             size = t._data.shape[dim]
             step = 1 if k.step is None else int(k.step)
@@ -136,12 +143,14 @@ def _basic_pass(x, key):
                 t = S._slice(t, dim, k.start, k.stop, step)
             advanced.append(slice(None))
             dim += 1
+            orig_dim += 1
         else:
             a = _as_index_array(k)
             advanced.append(a)
             has_adv = True
             dim += a.ndim if a.dtype == np.bool_ else 1
-    if t is x and not has_adv:
+            orig_dim += a.ndim if a.dtype == np.bool_ else 1
+    if t is x and not has_adv and not setting:
         t = apply(S.ALIAS, (x,))
     return t, (tuple(advanced) if has_adv else None)
 
@@ -173,11 +182,10 @@ def index(x, indices):
 def setitem(x, key, value):
     from .inplace import copy_value_
     key = _normalize(key)
-    if all(_is_basic(k) for k in key):
-        t, _ = _basic_pass(x, key)
+    t, adv = _basic_pass(x, key, setting=True)
+    if adv is None:
         copy_value_(t, value)
         return
-    t, adv = _basic_pass(x, key)
     _check_bounds(t, adv)
     index_put_(t, adv, value)
 
@@ -189,4 +197,18 @@ def index_put_(x, indices, values, accumulate=False):
         values = tensor(values, dtype=x._dtype)
     elif values._dtype is not x._dtype:
         values = values.to(x._dtype)
+    target = np.empty(x._data.shape, dtype=np.bool_)[tuple(indices)].shape
+    try:
+        np.broadcast_to(np.empty(values._data.shape, dtype=np.bool_), target)
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values._data.shape)} cannot be broadcast "
+                           f"to indexing result of shape {list(target)}") from None
     return apply_inplace(INDEX_PUT, x, (values,), {"indices": tuple(indices), "accumulate": accumulate})
+
+
+def _register_overlap_rule():
+    from . import inplace
+    inplace.INDEX_PUT_OP[0] = INDEX_PUT
+
+
+_register_overlap_rule()

@@ -26,16 +26,48 @@ MSG_INFERENCE = ("Inplace update to inference tensor outside InferenceMode is no
                  "for more details.")
 
 
-def check_inplace(t):
+def check_inplace(t, record):
+    """PyTorch's refusals of an in-place op on `t` (`record`: grad mode is on and an input requires grad)."""
     if t._extra is not None and t._extra.inference and not _gstate.inference:
         raise RuntimeError(MSG_INFERENCE)
-    if not _gstate.grad_enabled:
+    if not record:
         return
     if t._base is not None:
-        if t.requires_grad and t._base.grad_fn is None and t._base._requires_grad:
+        _check_rebase(t)  # multi-output and no_grad views are refused first
+        if t.requires_grad and t._base.grad_fn is None:
             raise RuntimeError(MSG_VIEW_OF_LEAF)
-    elif t._requires_grad and t._grad_fn is None:
+    if t._requires_grad and t.grad_fn is None:
         raise RuntimeError(MSG_LEAF)
+
+
+MSG_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                        "memory location. Please clone() the tensor before performing the operation.")
+MSG_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to "
+                       "a single memory location. Please clone() the tensor before performing the operation.")
+
+
+def _has_internal_overlap(a):
+    return a.size > 1 and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
+
+
+def check_overlap(t, others, op):
+    """An in-place result may not alias itself, nor partly alias an input (PyTorch's memory-overlap checks)."""
+    dst = t._data
+    if op is not FILL and op is not ZERO and _has_internal_overlap(dst):
+        raise RuntimeError(MSG_INTERNAL_OVERLAP)
+    for o in others:
+        if not isinstance(o, Tensor):
+            continue
+        src = o._data
+        if src.size == 0 or dst.size == 0 or not np.may_share_memory(src, dst):
+            continue
+        same = (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
+                and src.strides == dst.strides and src.shape == dst.shape)
+        if not same or op is INDEX_PUT_OP[0]:
+            raise RuntimeError(MSG_PARTIAL_OVERLAP)
+
+
+INDEX_PUT_OP = [None]  # set by indexing (it refuses even a full overlap)
 
 
 def forward_name_of(op):
@@ -107,9 +139,8 @@ def apply_inplace(op, t, others=(), kw=None):
     inputs = (t,) + tuple(others)
     record = _gstate.grad_enabled and op.differentiable and any(
         isinstance(a, Tensor) and a.requires_grad for a in inputs)
-    if record and t._base is not None:
-        _check_rebase(t)  # PyTorch refuses multi-output and no_grad views before the leaf checks
-    check_inplace(t)
+    check_inplace(t, record)
+    check_overlap(t, others, op)
     old = t._data.copy() if record and _reads_self(op, inputs) else t._data
     result = apply(op, inputs, kw, record=False)
     node = None
@@ -164,7 +195,12 @@ def _copy_fwd(xp, x, src):
         try:
             return xp.broadcast_to(src, x.shape).astype(x.dtype, copy=True)
         except ValueError:
-            raise broadcast_error(x.shape, src.shape) from None
+            try:
+                full = np.broadcast_shapes(x.shape, src.shape)
+            except ValueError:
+                raise broadcast_error(x.shape, src.shape) from None
+            raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                               f"{list(full)}") from None
     return xp.full(x.shape, src, dtype=x.dtype)
 
 
@@ -175,6 +211,10 @@ FILL = primitive("fill", lambda xp, x, value: xp.full(x.shape, value, dtype=x.dt
 defvjp(FILL, x=ZERO_GRAD, value=lambda grad, xp: xp.sum(grad))
 ZERO = primitive("zero", lambda xp, x: xp.zeros_like(x))
 defvjp(ZERO, x=ZERO_GRAD)
+# `t[...] = 0.5` fills through the Tensor-valued overload, which PyTorch names FillBackward3
+FILL_TENSOR = primitive("fill_tensor", lambda xp, x, value: xp.full(x.shape, value, dtype=x.dtype),
+                        node="FillBackward3")
+defvjp(FILL_TENSOR, x=ZERO_GRAD, value=lambda grad, xp: xp.sum(grad))
 
 
 def copy_(t, src, non_blocking=False):
@@ -186,8 +226,10 @@ def copy_(t, src, non_blocking=False):
 def copy_value_(t, value):
     """`t[...] = value` for any value PyTorch accepts there (tensors, numbers)."""
     if not isinstance(value, Tensor):
-        from .creation import tensor
-        value = tensor(value, dtype=t._dtype)
+        return apply_inplace(FILL_TENSOR, t, (value,))
+    from .shape import expand
+    if value._data.shape != t._data.shape:
+        value = expand(value, t._data.shape)  # PyTorch expands the value, with expand's errors
     return apply_inplace(COPY, t, (value,))
 
 

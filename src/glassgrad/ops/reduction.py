@@ -14,6 +14,9 @@ def _dims(dim, ndim):
     if isinstance(dim, int):
         dim = (dim,)
     dims = tuple(_wrap_dim(d, ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        dup = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     if ndim == 0:
         return ()  # a 0-dim tensor reduces over its one implicit dimension: nothing to do
     return dims if dims else None

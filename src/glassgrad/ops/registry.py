@@ -56,7 +56,7 @@ _FIRST_INPUT = 3
 
 
 class OpDef:
-    __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "save_plan", "vjps", "specs", "node_cls", "promote",
+    __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "save_plan", "kw_saved", "vjps", "specs", "node_cls", "promote",
                  "float_result", "nout", "nondiff_outputs", "differentiable", "__weakref__")
 
     def __repr__(self):
@@ -64,7 +64,7 @@ class OpDef:
 
 
 def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1, nondiff_outputs=(),
-              view=False):
+              view=False, kw_saved=False):
     """Declares an op. `fwd(xp, *inputs, **kwargs)` computes on arrays; its positional parameters after
     `xp` are the inputs (tensors or Python scalars), its keyword-only ones the options."""
     op = OpDef()
@@ -76,6 +76,8 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op.kwdefaults = {p.name: p.default for p in params if p.kind == p.KEYWORD_ONLY}
     op.view = view
     op.save_plan = {}
+    # PyTorch saves some options as tensors (index tensors): they are freed after backward too
+    op.kw_saved = kw_saved
     op.vjps = (NON_DIFFERENTIABLE,) * len(op.inputs)
     op.specs = (None,) * len(op.inputs)
     op.differentiable = False
@@ -162,7 +164,7 @@ def apply(op, inputs, kw=None, record=True):
     for a in inputs:
         if isinstance(a, Tensor):
             arrays.append(a._data)
-            if a._grad_fn is not None or a._requires_grad or (a._base is not None and a.requires_grad):
+            if a._grad_fn is not None or a._requires_grad or (a._base is not None and a._base.requires_grad):
                 requires = True
         else:
             arrays.append(a)
@@ -230,15 +232,20 @@ def _make_views(op, x, out, kw, requires):
     parent = x._view.fn if x._base is not None and x._view is not None else None
     vc = x._vc
     no_grad = not _gstate.grad_enabled
-    # NOTE: a view made under no_grad reports its base's requires_grad (as a leaf), as in PyTorch.
-    inherit = no_grad and x._dtype._cat == 2 and x.requires_grad
+    # NOTE: a view of a view inherits how its parent was made (multi-output, no_grad), as in PyTorch.
+    parent_info = x._view if x._base is not None else None
+    if parent_info is not None:
+        no_grad = no_grad or parent_info.no_grad
+        multi_meta = multi or parent_info.multi
+        creator = op if multi or not parent_info.multi else parent_info.op
+    else:
+        multi_meta, creator = multi, op
     results = []
     for i, o in enumerate(outs):
         t = _new(o, x._dtype, node, i if multi else 0)
-        t._requires_grad = inherit
         t._base = base
         t._vc = vc
-        t._view = ViewInfo(_view_fn(op, kw, i if multi else None, parent), multi, no_grad, vc.v, op)
+        t._view = ViewInfo(_view_fn(op, kw, i if multi else None, parent), multi_meta, no_grad, vc.v, creator)
         results.append(t)
     return tuple(results) if multi else results[0]
 
@@ -264,6 +271,7 @@ def _make_node(op, inputs, kw, outs):
     needs = []
     edges = []
     meta = []
+    dropped = False
     for i, a in enumerate(inputs):
         e = None
         if vjps[i] is not NON_DIFFERENTIABLE and isinstance(a, Tensor):
@@ -275,6 +283,9 @@ def _make_node(op, inputs, kw, outs):
                     e = (a._accumulator(), 0)
             else:
                 e = _edge(a)
+                # a view that requires grad only through its base, with no history of its own: PyTorch
+                # records the op but its gradient has nowhere to go
+                dropped = dropped or (e is None and a.requires_grad)
         if e is None:
             needs.append(False)
             edges.append(_NO_EDGE)
@@ -284,7 +295,7 @@ def _make_node(op, inputs, kw, outs):
             edges.append(e)
             meta.append((a._data.shape, a._dtype))
     needs = tuple(needs)
-    if True not in needs:
+    if True not in needs and not dropped:
         tracking_event("non_differentiable", op.name, inputs, None)
         return None
     node = op.node_cls(tuple(edges))
@@ -311,7 +322,7 @@ def _make_node(op, inputs, kw, outs):
                     saved[s] = (a, None)
         node._saved = saved
     else:
-        node._saved = None
+        node._saved = [None] * _FIRST_INPUT if op.kw_saved else None
     if _gstate.anomaly:
         node._trace = traceback.format_stack()[:-3]
     return node

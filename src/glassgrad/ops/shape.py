@@ -46,6 +46,8 @@ def _view_fwd(xp, x, *, shape):
 
 VIEW = primitive("view", _view_fwd, view=True)
 defvjp(VIEW, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
+RESHAPE_ALIAS = primitive("_reshape_alias", _view_fwd, view=True)
+defvjp(RESHAPE_ALIAS, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
 UNSAFE_VIEW = primitive("_unsafe_view", lambda xp, x, *, shape: xp.reshape(x, shape))
 defvjp(UNSAFE_VIEW, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
 ALIAS = primitive("alias", lambda xp, x: x.view(), view=True)
@@ -72,7 +74,16 @@ T = primitive("t", lambda xp, x: x.T, view=True)
 defvjp(T, x=lambda grad, xp: xp.swapaxes(grad, 0, -1) if grad.ndim == 2 else grad)
 PERMUTE = primitive("permute", lambda xp, x, *, dims: xp.transpose(x, dims), view=True)
 defvjp(PERMUTE, x=lambda grad, dims, xp: xp.transpose(grad, tuple(np.argsort(dims))))
-EXPAND = primitive("expand", lambda xp, x, *, shape: xp.broadcast_to(x, shape), view=True)
+def _expand_fwd(xp, x, *, shape):
+    if tuple(shape) == x.shape:
+        return x.view()
+    # NOTE: a writable view with zero strides (NumPy's broadcast_to is read-only): PyTorch lets fill_ and zero_
+    # write to an expanded tensor, and refuses other in-place ops itself.
+    b = xp.broadcast_to(x, shape)
+    return _writable_strided(xp, x, b.shape, b.strides)
+
+
+EXPAND = primitive("expand", _expand_fwd, view=True)
 defvjp(EXPAND, x=lambda grad: grad)  # the engine sums the gradient back to the input's shape
 
 
@@ -288,6 +299,8 @@ def reshape(input, *shape):
         np.reshape(input._data, shape, copy=False)
     except ValueError:
         return apply(UNSAFE_VIEW, (clone(input),), {"shape": shape})
+    if not input._data.flags.c_contiguous:
+        return apply(RESHAPE_ALIAS, (input,), {"shape": shape})  # PyTorch's name for a strided reshape view
     return apply(VIEW, (input,), {"shape": shape})
 
 
@@ -411,7 +424,8 @@ def select(input, dim, index):
     n = input._data.shape[d]
     index = int(index)
     if not -n <= index < n:
-        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {n}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
+                         f"dimension {d}")
     return apply(SELECT, (input,), {"dim": d, "index": index % n})
 
 

@@ -1,6 +1,8 @@
 """Reductions."""
 import math
 
+import numpy as np
+
 from .registry import primitive, defvjp, apply
 from ..tensor import Tensor, _wrap_dim
 from .. import _dtype as D
@@ -103,22 +105,73 @@ def _max_vjp(grad, x, result, xp):
     return grad * mask / xp.sum(mask)
 
 
-MAX_ALL = primitive("max", lambda xp, x: xp.max(x))
+# NOTE: the whole-tensor max/min spreads the gradient evenly over ties, as PyTorch does.
+MAX_ALL = primitive("max", lambda xp, x: xp.max(x), node="MaxBackward1")
 defvjp(MAX_ALL, x=_max_vjp)
-MIN_ALL = primitive("min", lambda xp, x: xp.min(x))
+MIN_ALL = primitive("min", lambda xp, x: xp.min(x), node="MinBackward1")
 defvjp(MIN_ALL, x=_max_vjp)
 
 
-def max(input, dim=None, keepdim=False):
+def _extreme_dim(pick):
+    def fwd(xp, x, *, dim, keepdim):
+        idx = pick(x, axis=dim, keepdims=True)
+        values = xp.take_along_axis(x, idx, axis=dim)
+        if not keepdim:
+            values, idx = xp.squeeze(values, dim), xp.squeeze(idx, dim)
+        return values, idx.astype(xp.int64)
+    return fwd
+
+
+def _extreme_dim_vjp(grad, result, x_shape, dim, keepdim, xp):
+    # the gradient goes to the one position each index names
+    g, idx = grad[0], result[1]
+    if not keepdim:
+        g, idx = xp.expand_dims(g, dim), xp.expand_dims(idx, dim)
+    positions = np.arange(x_shape[dim]).reshape(tuple(-1 if i == dim else 1 for i in range(len(x_shape))))
+    return g * (idx == positions)
+
+
+MAX_DIM = primitive("max_dim", _extreme_dim(np.argmax), nout=2, nondiff_outputs=(1,), node="MaxBackward0")
+defvjp(MAX_DIM, x=_extreme_dim_vjp)
+MIN_DIM = primitive("min_dim", _extreme_dim(np.argmin), nout=2, nondiff_outputs=(1,), node="MinBackward0")
+defvjp(MIN_DIM, x=_extreme_dim_vjp)
+
+
+def _extreme(name, input, dim, keepdim, whole, by_dim, result_type):
     if dim is None:
         if input._data.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-                               "the reduction dim with the 'dim' argument.")
-        return apply(MAX_ALL, (input,))
-    raise NotImplementedError("glassgrad: max(dim=...) arrives with the operator library")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               f"the reduction dim with the 'dim' argument.")
+        return apply(whole, (input,))
+    if isinstance(dim, Tensor):
+        return (maximum if name == "max" else minimum)(input, dim)
+    nd = input._data.ndim
+    d = _wrap_dim(dim, nd)
+    if nd == 0:
+        values = apply(whole, (input,))
+        from .creation import zeros
+        return result_type(values, zeros((), dtype=D.int64))
+    if input._data.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    values, indices = apply(by_dim, (input,), {"dim": d, "keepdim": keepdim})
+    return result_type(values, indices)
+
+
+def max(input, dim=None, keepdim=False):
+    from .. import return_types
+    return _extreme("max", input, dim, keepdim, MAX_ALL, MAX_DIM, return_types.max)
 
 
 def min(input, dim=None, keepdim=False):
-    if dim is None:
-        return apply(MIN_ALL, (input,))
-    raise NotImplementedError("glassgrad: min(dim=...) arrives with the operator library")
+    from .. import return_types
+    return _extreme("min", input, dim, keepdim, MIN_ALL, MIN_DIM, return_types.min)
+
+
+def maximum(input, other):
+    from .elementwise import where
+    return where(input >= other, input, other)
+
+
+def minimum(input, other):
+    from .elementwise import where
+    return where(input <= other, input, other)

@@ -508,7 +508,12 @@ def _view_grad_fn(t):
                 "tracked) or both outside (if you want the inplace to be tracked).")
         from .autograd.views import AsStridedBackward0
         edge = _edge(base)
+        old = t._grad_fn
         t._grad_fn = AsStridedBackward0(edge, info.fn, base._data.shape, base._data, t._dtype)
+        if t._extra is not None and t._extra.retains_grad:
+            if old is not None and old._x is not None and old._x.retain:
+                old._x.retain.pop(t._output_nr, None)
+            t._grad_fn._set_retain(0, t)
         t._output_nr = 0
         info.version = v
     return t._grad_fn

@@ -147,7 +147,7 @@ def _install():
                      ("cos_", E.COS), ("tanh_", E.TANH), ("sigmoid_", E.SIGMOID), ("relu_", E.RELU),
                      ("neg_", E.NEG), ("reciprocal_", E.RECIPROCAL), ("sign_", E.SIGN), ("floor_", E.FLOOR)):
         setattr(T, name, _unary_inplace(op))
-    T.clamp_ = T.clip_ = lambda self, min=None, max=None: IP.apply_inplace(E.CLAMP, self, (), {"min": min, "max": max})
+    T.clamp_ = T.clip_ = E.clamp_
     T.copy_ = IP.copy_
     T.fill_ = IP.fill_
     T.zero_ = IP.zero_

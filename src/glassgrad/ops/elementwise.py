@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..backends import quiet
+from .. import _dtype as from_dtype
 from .registry import primitive, defvjp, apply, NON_DIFFERENTIABLE, ZERO_GRAD
 from ..tensor import Tensor
 
@@ -42,12 +43,14 @@ DIV = primitive("div", lambda xp, x, y: _quiet(xp.true_divide, x, y), promote=Tr
 defvjp(DIV, x=lambda grad, y: grad / y, y=lambda grad, x, y: -grad * x / (y * y))
 
 def _div_mode(xp, x, y, *, rounding_mode):
-    q = xp.true_divide(x, y) if x.dtype.kind == "f" or getattr(y, "dtype", None) == "f" else None
-    if q is None:
+    if x.dtype.kind in "iub" and xp.asarray(y).dtype.kind in "iub":
+        if (xp.asarray(y) == 0).any():
+            raise RuntimeError("ZeroDivisionError")
         q = xp.floor_divide(x, y)
         if rounding_mode == "trunc":
             q = q + ((xp.remainder(x, y) != 0) & ((x < 0) != (xp.asarray(y) < 0)))
         return q
+    q = _quiet(xp.true_divide, x, y)
     return xp.floor(q) if rounding_mode == "floor" else xp.trunc(q)
 
 
@@ -216,7 +219,26 @@ def bitwise_not(input):
     return apply(BITWISE_NOT, (input,))
 
 
+def _int_power(xp, x, y):
+    """Integer powers with PyTorch's meaning for negative exponents (1, -1 or 0, no error)."""
+    y = xp.asarray(y)
+    if not (y < 0).any():
+        return xp.power(x, y)
+    pos = xp.power(x, xp.maximum(y, 0))
+    odd = xp.remainder(y, 2) != 0
+    neg = xp.where(x == 1, 1, xp.where(x == -1, xp.where(odd, -1, 1), 0)).astype(pos.dtype)
+    return xp.where(y < 0, neg, pos)
+
+
+INT_POW = primitive("pow_int", _int_power, promote=True, node="PowBackward1")
+
+
 def pow(input, exponent):
+    if isinstance(input, Tensor) and input._dtype._cat < 2:
+        if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if isinstance(exponent, Tensor) and exponent._dtype._cat == 1:
+            return apply(INT_POW, (input, exponent))
     if not isinstance(input, Tensor):
         return apply(RPOW, (exponent, input))
     if isinstance(exponent, Tensor):
@@ -276,7 +298,17 @@ def floor(input):
     return apply(FLOOR, (input,))
 
 
+def clamp_(input, min=None, max=None):
+    if input._dtype._cat < 2 and any(isinstance(b, float) for b in (min, max)):
+        from ..tensor import _CPP_NAMES
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_CPP_NAMES[input._dtype.name]}")
+    from .inplace import apply_inplace
+    return apply_inplace(CLAMP, input, (), {"min": min, "max": max})
+
+
 def clamp(input, min=None, max=None):
+    if input._dtype._cat < 2 and any(isinstance(b, float) for b in (min, max)):
+        input = input.to(from_dtype.get_default_dtype())  # a float bound makes the result float, as in PyTorch
     return apply(CLAMP, (input,), {"min": min, "max": max})
 
 

@@ -96,6 +96,13 @@ def _consumed(k):
 
 
 def _basic_pass(x, key, setting=False):
+    if x._data.ndim == 0 and any(k is not None and k is not Ellipsis and not isinstance(k, bool) for k in key):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+                         "C++ to convert a 0-dim tensor to a number")
+    return _basic_pass_impl(x, key, setting)
+
+
+def _basic_pass_impl(x, key, setting):
     """Applies the basic part of an index as view ops; returns the view and the advanced remainder
     (one entry per remaining dim: slice(None) or an index array), or None when there is none.
     `setting`: for `x[key] = v`, where PyTorch skips every full slice and does not alias."""
@@ -134,7 +141,9 @@ def _basic_pass(x, key, setting=False):
         elif isinstance(k, slice):
             size = t._data.shape[dim]
             step = 1 if k.step is None else int(k.step)
-            if step <= 0:
+            if step == 0:
+                raise ValueError("slice step cannot be zero")
+            if step < 0:
                 raise ValueError("step must be greater than zero")
             start, stop, _ = slice(k.start, k.stop, step).indices(size)
             stop = max(stop, start)
@@ -156,6 +165,25 @@ def _basic_pass(x, key, setting=False):
 
 
 def _check_bounds(t, adv):
+    dim = 0
+    shapes = []
+    for a in adv:
+        if isinstance(a, np.ndarray) and a.dtype == np.bool_:
+            want = t._data.shape[dim:dim + a.ndim]
+            if a.shape != want:
+                for i, (m, n) in enumerate(zip(a.shape, want)):
+                    if m != n:
+                        raise IndexError(f"The shape of the mask {list(a.shape)} at index {i} does not match the shape "
+                                         f"of the indexed tensor {list(t._data.shape)} at index {dim + i}")
+            shapes.append([int(a.sum())])
+        elif isinstance(a, np.ndarray):
+            shapes.append(list(a.shape))
+        dim += a.ndim if isinstance(a, np.ndarray) and a.dtype == np.bool_ else 1
+    try:
+        np.broadcast_shapes(*[tuple(s) for s in shapes])
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(str(s) for s in shapes)) from None
     dim = 0
     for a in adv:
         if isinstance(a, np.ndarray) and a.dtype != np.bool_ and a.size:
@@ -196,7 +224,9 @@ def index_put_(x, indices, values, accumulate=False):
         from .creation import tensor
         values = tensor(values, dtype=x._dtype)
     elif values._dtype is not x._dtype:
-        values = values.to(x._dtype)
+        from .inplace import _cap
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_cap(x._dtype)} for "
+                           f"the destination and {_cap(values._dtype)} for the source.")
     target = np.empty(x._data.shape, dtype=np.bool_)[tuple(indices)].shape
     try:
         np.broadcast_to(np.empty(values._data.shape, dtype=np.bool_), target)

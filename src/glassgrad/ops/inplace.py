@@ -61,10 +61,25 @@ def check_overlap(t, others, op):
         src = o._data
         if src.size == 0 or dst.size == 0 or not np.may_share_memory(src, dst):
             continue
+        if not (_dense(src) and _dense(dst)):
+            continue  # PyTorch does not decide overlap for non-dense layouts, and allows the op
         same = (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
                 and src.strides == dst.strides and src.shape == dst.shape)
         if not same or op is INDEX_PUT_OP[0]:
             raise RuntimeError(MSG_PARTIAL_OVERLAP)
+
+
+def _dense(a):
+    """Non-overlapping and dense in some order of its dimensions."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return True
+    order = sorted((st, n) for st, n in zip(a.strides, a.shape) if n != 1)
+    expected = a.itemsize
+    for st, n in order:
+        if st != expected:
+            return False
+        expected *= n
+    return True
 
 
 INDEX_PUT_OP = [None]  # set by indexing (it refuses even a full overlap)
@@ -159,6 +174,7 @@ def apply_inplace(op, t, others=(), kw=None):
     if node._saved is not None and node._saved[_RESULT] is True:
         node._saved[_RESULT] = (t._data, t._vc, t._vc.v)
     if t._base is None:
+        _move_retain(t, t._grad_fn, node)
         t._grad_fn = node
         t._output_nr = 0
     else:
@@ -166,13 +182,22 @@ def apply_inplace(op, t, others=(), kw=None):
     return t
 
 
+def _move_retain(t, old, new):
+    """retain_grad() follows the tensor to its new history (PyTorch moves the hook)."""
+    if t._extra is not None and t._extra.retains_grad and new is not None:
+        if old is not None and old._x is not None and old._x.retain:
+            old._x.retain.pop(t._output_nr, None)
+        new._set_retain(0, t)
+
+
 def _rebase_view(view, node):
     """An in-place op on a view: the base's new history is CopySlices(old history, view region, op)."""
     base = view._base
     base_edge = _edge(base)
+    old = base._grad_fn
     base._grad_fn = CopySlices(base_edge, view._view.fn, node, base._data)
+    _move_retain(base, old, base._grad_fn)
     base._output_nr = 0
-    view._grad_fn = None
     view._view.version = -1  # the view re-derives its grad_fn from the base on next access
     _view_grad_fn(view)
 
@@ -225,9 +250,14 @@ def copy_(t, src, non_blocking=False):
 
 def copy_value_(t, value):
     """`t[...] = value` for any value PyTorch accepts there (tensors, numbers)."""
-    if not isinstance(value, Tensor):
+    if not isinstance(value, Tensor) or (value._data.ndim == 0 and t._data.ndim > 0):
         return apply_inplace(FILL_TENSOR, t, (value,))
-    from .shape import expand
+    from .shape import expand, reshape
+    shape = value._data.shape
+    while len(shape) > t._data.ndim and shape[0] == 1:
+        shape = shape[1:]  # PyTorch drops leading size-1 dimensions of the value
+    if shape != value._data.shape:
+        value = reshape(value, shape)
     if value._data.shape != t._data.shape:
         value = expand(value, t._data.shape)  # PyTorch expands the value, with expand's errors
     return apply_inplace(COPY, t, (value,))

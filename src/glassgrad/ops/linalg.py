@@ -119,7 +119,6 @@ def mv(input, vec):
 
 
 def dot(input, other):
-    _operands(input, other, "dot")
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
     return apply(DOT, (input, other))

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .registry import primitive, defvjp, apply
+from ..backends import quiet
 from ..tensor import Tensor, _wrap_dim
 from .. import _dtype as D
 
@@ -43,7 +44,15 @@ defvjp(SUM_DIM, x=lambda grad, x_shape, dim, keepdim, xp: _expand_back(grad, x_s
 
 
 def _mean_fwd(xp, x, *, dim, keepdim, dtype):
-    return xp.mean(x, axis=dim, keepdims=keepdim, dtype=dtype).astype(dtype or x.dtype, copy=False)
+    # NOTE: the mean of nothing is nan, silently in PyTorch
+    return quiet(_mean_raw, xp, x, dim, keepdim, dtype)
+
+
+def _mean_raw(xp, x, dim, keepdim, dtype):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return xp.mean(x, axis=dim, keepdims=keepdim, dtype=dtype).astype(dtype or x.dtype, copy=False)
 
 
 def _mean_vjp(grad, x_shape, dim, keepdim, xp):
@@ -88,8 +97,16 @@ def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None):
     return apply(op, (input,), {"dim": dims, "keepdim": keepdim, "dtype": d.np if dtype is not None else None})
 
 
+def _check_arg_extreme(name, input, d):
+    if d is None and input._data.size == 0:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if d is not None and input._data.ndim and input._data.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def argmax(input, dim=None, keepdim=False):
     d = None if dim is None else _wrap_dim(dim, input._data.ndim)
+    _check_arg_extreme("argmax", input, d)
     if d is None and keepdim:
         keepdim = False
     return apply(ARGMAX, (input,), {"dim": d, "keepdim": keepdim})
@@ -97,6 +114,7 @@ def argmax(input, dim=None, keepdim=False):
 
 def argmin(input, dim=None, keepdim=False):
     d = None if dim is None else _wrap_dim(dim, input._data.ndim)
+    _check_arg_extreme("argmin", input, d)
     return apply(ARGMIN, (input,), {"dim": d, "keepdim": keepdim and d is not None})
 
 

@@ -230,6 +230,10 @@ def _join(tensors, dim, stacking):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError(f"{'stack' if stacking else 'torch.cat'}(): expected a non-empty list of Tensors")
+    if not stacking:
+        for i, t in enumerate(tensors):
+            if t._data.ndim == 0:
+                raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     dt = D.result_type(*tensors)
     arrays = [t._data if t._dtype is dt else t._data.astype(dt.np) for t in tensors]
     ndim = tensors[0]._data.ndim + (1 if stacking else 0)
@@ -277,6 +281,9 @@ def _infer(shape, numel):
         raise RuntimeError("only one dimension can be inferred")
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               f"unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known

@@ -499,7 +499,7 @@ def _view_grad_fn(t):
                 f"modified inplace. This view is the output of a function that returns multiple views. Such "
                 f"functions do not allow the output views to be modified inplace. You should replace the inplace "
                 f"operation by an out-of-place one.")
-        if info.no_grad and _gstate.grad_enabled and base.requires_grad:
+        if info.no_grad and base.requires_grad:  # NOTE: PyTorch refuses this whatever the grad mode
             raise RuntimeError(
                 "A view was created in no_grad mode and its base or another view of its base has been "
                 "modified inplace with grad mode enabled. Given that this use case is ambiguous and "

@@ -228,6 +228,12 @@ def index_put_(x, indices, values, accumulate=False):
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_cap(x._dtype)} for "
                            f"the destination and {_cap(values._dtype)} for the source.")
     target = np.empty(x._data.shape, dtype=np.bool_)[tuple(indices)].shape
+    shape = values._data.shape
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]  # PyTorch drops leading size-1 dimensions of the value
+    if shape != values._data.shape:
+        from .shape import reshape
+        values = reshape(values, shape)
     try:
         np.broadcast_to(np.empty(values._data.shape, dtype=np.bool_), target)
     except ValueError:

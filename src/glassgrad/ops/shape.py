@@ -379,24 +379,31 @@ def movedim(input, source, destination):
 def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     shp = input._data.shape
+    tname = _TYPE_NAMES[input._dtype.name]
     if len(sizes) < len(shp):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shp)}}}, size=[{len(sizes)}]): the number of sizes "
-                           f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
-                           f"the tensor ({len(shp)})")
+        raise RuntimeError(f"expand({tname}{{{list(shp)}}}, size={list(sizes)}): the number of sizes provided "
+                           f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor "
+                           f"({len(shp)})")
     lead = len(sizes) - len(shp)
-    target = []
-    for i, s in enumerate(sizes):
+    target = list(sizes)
+    # NOTE: PyTorch checks from the last dimension backwards, so it reports the last mismatch
+    for i in reversed(range(len(sizes))):
+        s = sizes[i]
         if s == -1:
             if i < lead:
-                raise RuntimeError("The expanded size of the tensor (-1) isn't allowed in a leading, "
-                                   "non-existing dimension 0")
-            s = shp[i - lead]
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            target[i] = shp[i - lead]
         elif i >= lead and shp[i - lead] != 1 and shp[i - lead] != s:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
                                f"({shp[i - lead]}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(shp)}")
-        target.append(s)
     return apply(EXPAND, (input,), {"shape": tuple(target)})
+
+
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+               "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+               "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
 
 
 def expand_as(input, other):

@@ -46,13 +46,13 @@ _HARNESS_ERRORS = (NameError, SyntaxError, UnboundLocalError)
 
 # Taints: a pool tensor gets a taint when it (or a tensor it was computed from, or an alias of it) is in a
 # state where glassgrad has a known bug; the rules listed with each taint skip tainted tensors.
-# KNOWN BUG (test_known_bug_saved_view_output_message): when backward finds that the saved result of exp_ /
+# FIXED (test_fixed_saved_view_output_message), machine still steps around: when backward finds that the saved result of exp_ /
 # tanh_ / relu_ on a view was modified in place, PyTorch's error names the view's AsStridedBackward0 while its
 # (weakly held) node is still alive ("... which is output 0 of AsStrided, is at version 2 ..."); glassgrad
 # always names the op ("output 0 of Relu"). Such ops on views taint the view's aliases; skipped: backward /
 # autograd.grad from tainted tensors once such a saved view was modified.
 SAVED_VIEW_OUT = "saved_view_out"
-# KNOWN BUG (test_known_bug_copy_slices_not_freed): CopySlices (an in-place op or an assignment on a view) keeps
+# FIXED (test_fixed_copy_slices_not_freed), machine still steps around: CopySlices (an in-place op or an assignment on a view) keeps
 # working after a backward without retain_graph in glassgrad; PyTorch releases it and raises "Trying to backward
 # through the graph a second time" even when the wrapped op saved nothing (add_, copy_). Tensors present when
 # backward / autograd.grad ran without retain_graph get this taint; skipped: backward / autograd.grad from them
@@ -628,7 +628,7 @@ class AutogradLockstep(RuleBasedStateMachine):
             # to a single memory location". Skipped: advanced-key assignments to tensors with a 0 stride.
             return None
         if use_tensor and "[" in key[1:] and t.requires_grad:
-            # KNOWN BUG (test_known_bug_index_put_leaf_check_before_shape): assigning through an advanced key a
+            # FIXED (test_fixed_index_put_leaf_check_before_shape), machine still steps around: assigning through an advanced key a
             # value that does not broadcast to the indexed region of a leaf that requires grad (or a view of
             # one): PyTorch reports the leaf ("a leaf Variable that requires grad is being used in an in-place
             # operation."), glassgrad the shape mismatch. Skipped: such values, on tensors that require grad.
@@ -667,7 +667,7 @@ class AutogradLockstep(RuleBasedStateMachine):
     @rule(i=st.integers(0, 255), flag=st.booleans())
     def requires_grad_(self, i, flag):
         i = self._pick(i)
-        # KNOWN BUG (test_known_bug_requires_grad_on_modified_no_grad_view): requires_grad_() on a view made
+        # FIXED (test_fixed_requires_grad_on_modified_no_grad_view), machine still steps around: requires_grad_() on a view made
         # under no_grad whose memory was then modified in place works in PyTorch; glassgrad raises "A view was
         # created in no_grad mode ...". Skipped: requires_grad_() on tensors whose is_leaf raises.
         if isinstance(_field(lambda: self._tensor(i).is_leaf), tuple):
@@ -697,7 +697,7 @@ class AutogradLockstep(RuleBasedStateMachine):
         if form == 2 and self._tensor(i).numel() == 0:
             return
         if form == 3 and self._tensor(i).numel() != 1 and isinstance(_field(lambda: self._tensor(i).is_leaf), tuple):
-            # KNOWN BUG (test_known_bug_backward_non_scalar_modified_no_grad_view): backward() without a gradient
+            # FIXED (test_fixed_backward_non_scalar_modified_no_grad_view), machine still steps around: backward() without a gradient
             # from a non-scalar view made under no_grad and modified in place: PyTorch reports "grad can be
             # implicitly created only for scalar outputs", glassgrad the no_grad-view error. Skipped.
             return
@@ -718,7 +718,7 @@ class AutogradLockstep(RuleBasedStateMachine):
             return  # KNOWN BUG: see SAVED_VIEW_OUT
         if self._copy_slices_freed(i):
             return  # KNOWN BUG: see FREED
-        # KNOWN BUG (test_known_bug_autograd_grad_input_no_grad_view_of_leaf): a view made under no_grad of a
+        # FIXED (test_fixed_autograd_grad_input_no_grad_view_of_leaf), machine still steps around: a view made under no_grad of a
         # leaf that requires grad is a leaf that requires grad; autograd.grad accepts it as an input in PyTorch
         # (unused: None, or "appears to not have been used in the graph"), glassgrad raises "One of the
         # differentiated Tensors does not require grad". Skipped: such inputs.
@@ -1070,11 +1070,8 @@ def test_fixed_expand_mismatch_reports_last_dim(form):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: backward finding the saved result of relu_ / exp_ on a view modified: "
-                                       "PyTorch's error says '... which is output 0 of AsStrided, is at version "
-                                       "2 ...' (the view's node, still alive), glassgrad's 'output 0 of Relu'")
 @pytest.mark.parametrize("form", ["relu_twice", "exp_then_base"])
-def test_known_bug_saved_view_output_message(form):
+def test_fixed_saved_view_output_message(form):
     def program(torch):
         x = torch.ones(3, requires_grad=True) * 1
         v = x[:]
@@ -1089,12 +1086,8 @@ def test_known_bug_saved_view_output_message(form):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: autograd.grad with an input made under no_grad as a view of a leaf "
-                                       "that requires grad (itself a leaf that requires grad): PyTorch treats it "
-                                       "as unused, glassgrad raises 'One of the differentiated Tensors does not "
-                                       "require grad'")
 @pytest.mark.parametrize("unused", [True, False], ids=["allow_unused", "not_allow_unused"])
-def test_known_bug_autograd_grad_input_no_grad_view_of_leaf(unused):
+def test_fixed_autograd_grad_input_no_grad_view_of_leaf(unused):
     def program(torch):
         a = torch.tensor([1., 2.], requires_grad=True)
         with torch.no_grad():
@@ -1103,11 +1096,8 @@ def test_known_bug_autograd_grad_input_no_grad_view_of_leaf(unused):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a second backward through CopySlices without retain_graph succeeds in "
-                                       "glassgrad when the wrapped op saved nothing; PyTorch raises 'Trying to "
-                                       "backward through the graph a second time'")
 @pytest.mark.parametrize("form", ["add_on_view", "setitem"])
-def test_known_bug_copy_slices_not_freed(form):
+def test_fixed_copy_slices_not_freed(form):
     def program(torch):
         x = torch.ones(3, requires_grad=True)
         b = torch.zeros(3)
@@ -1138,11 +1128,8 @@ def test_known_bug_copy_onto_identical_alias_of_expanded(form):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: index_put_ with a mismatched value on a leaf that requires grad (or a "
-                                       "view of one): PyTorch reports the leaf ('a leaf Variable that requires "
-                                       "grad is being used in an in-place operation.'), glassgrad the shape")
 @pytest.mark.parametrize("target", ["leaf", "view_of_leaf"])
-def test_known_bug_index_put_leaf_check_before_shape(target):
+def test_fixed_index_put_leaf_check_before_shape(target):
     def program(torch):
         a = torch.ones(3, requires_grad=True)
         (a if target == "leaf" else a[:])[[1, 0]] = torch.ones(3)
@@ -1150,11 +1137,8 @@ def test_known_bug_index_put_leaf_check_before_shape(target):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: requires_grad_() on a view made under no_grad (of a leaf that requires "
-                                       "grad) and then modified in place works in PyTorch; glassgrad raises 'A view "
-                                       "was created in no_grad mode ...'")
 @pytest.mark.parametrize("flag", [False, True])
-def test_known_bug_requires_grad_on_modified_no_grad_view(flag):
+def test_fixed_requires_grad_on_modified_no_grad_view(flag):
     def program(torch):
         a = torch.tensor([1., 2., 3.], requires_grad=True)
         with torch.no_grad():
@@ -1194,10 +1178,7 @@ def test_known_bug_index_put_on_expanded_tensor(value):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: x.backward() on a non-scalar view made under no_grad and modified in "
-                                       "place: PyTorch says 'grad can be implicitly created only for scalar "
-                                       "outputs', glassgrad 'A view was created in no_grad mode ...'")
-def test_known_bug_backward_non_scalar_modified_no_grad_view():
+def test_fixed_backward_non_scalar_modified_no_grad_view():
     def program(torch):
         a = torch.ones(3, requires_grad=True) * 1
         with torch.no_grad():

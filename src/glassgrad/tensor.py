@@ -113,7 +113,7 @@ class Tensor:
 
     def _set_requires_grad(self, flag, int_msg):
         flag = bool(flag)
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             if flag:
                 return  # a silent no-op in PyTorch
             raise RuntimeError(MSG_NONLEAF_FLAG)

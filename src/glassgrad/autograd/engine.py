@@ -60,6 +60,8 @@ def _make_root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False
     Tensor, _new, _ = _tensor_cls()
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if out.requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -116,8 +118,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph and not _warned["create_graph"]:
         _warned["create_graph"] = True  # NOTE: PyTorch warns once per process
         warnings.warn(MSG_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
-    edges = _root_edges(tensors)
     grads = _make_root_grads(tensors, grad_tensors, create_graph)
+    edges = _root_edges(tensors)
     targets = None
     if inputs:
         targets = {}
@@ -148,13 +150,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                            f"{len(outputs)}")
     if retain_graph is None:
         retain_graph = create_graph
-    edges = _root_edges(outputs)
     grads = _make_root_grads(outputs, grad_outputs, create_graph)
+    edges = _root_edges(outputs)
     capture = []
     for t in inputs_t:
         e = _edge(t)
         if e is None:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            e = (None, 0)  # requires grad only through its base: no gradient can reach it
         capture.append(e)
     captured = _run(edges, grads, retain_graph, create_graph, capture=capture)
     result = []
@@ -318,6 +322,8 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
         capture_at = {}
         if capture is not None:
             for i, (node, nr) in enumerate(capture):
+                if node is None:
+                    continue
                 capture_at.setdefault(node, []).append((nr, i))
                 targets.append(node)
         else:

@@ -57,13 +57,18 @@ class CopySlices(Node):
         self._idx = _positions(view_fn, base_data)
 
     def apply(self, grads):
+        if self._op_node is None:
+            from .graph import ERR_BACKWARD_TWICE
+            raise RuntimeError(ERR_BACKWARD_TWICE)
         g = grads[0]
         idx = self._idx
         res = self._op_node.apply([_take(g, idx)])
         return [_put(g, idx, res[0])] + list(res[1:])
 
     def _release(self):
+        # NOTE: PyTorch drops the wrapped op here, so a second backward raises even if it saved nothing
         self._op_node._release()
+        self._op_node = None
 
     def name(self):
         return "torch::autograd::CopySlices"

@@ -219,7 +219,8 @@ def setitem(x, key, value):
 
 
 def index_put_(x, indices, values, accumulate=False):
-    from .inplace import apply_inplace
+    from .inplace import apply_inplace, check_inplace, will_record
+    check_inplace(x, will_record(INDEX_PUT, (x, values)))  # PyTorch refuses a leaf before checking shapes
     if not isinstance(values, Tensor):
         from .creation import tensor
         values = tensor(values, dtype=x._dtype)

@@ -26,6 +26,11 @@ MSG_INFERENCE = ("Inplace update to inference tensor outside InferenceMode is no
                  "for more details.")
 
 
+def will_record(op, inputs):
+    return _gstate.grad_enabled and op.differentiable and any(
+        isinstance(a, Tensor) and a.requires_grad for a in inputs)
+
+
 def check_inplace(t, record):
     """PyTorch's refusals of an in-place op on `t` (`record`: grad mode is on and an input requires grad)."""
     if t._extra is not None and t._extra.inference and not _gstate.inference:
@@ -152,8 +157,7 @@ def _cap(dt):
 def apply_inplace(op, t, others=(), kw=None):
     """Runs registry `op` with `t` as its first input and writes the result into `t`."""
     inputs = (t,) + tuple(others)
-    record = _gstate.grad_enabled and op.differentiable and any(
-        isinstance(a, Tensor) and a.requires_grad for a in inputs)
+    record = will_record(op, inputs)
     check_inplace(t, record)
     check_overlap(t, others, op)
     old = t._data.copy() if record and _reads_self(op, inputs) else t._data
@@ -179,6 +183,8 @@ def apply_inplace(op, t, others=(), kw=None):
         t._output_nr = 0
     else:
         _rebase_view(t, node)
+        if node._saved is not None and type(node._saved[_RESULT]) is tuple:
+            node._saved[_RESULT] += (t._grad_fn,)
     return t
 
 

@@ -388,7 +388,7 @@ def raise_modified(dt, shape, node, output_nr, current, expected):
 
 def forward_name(node):
     """How PyTorch's messages name the forward op of a node: SigmoidBackward0 -> Sigmoid, PowBackward1 -> Pow1."""
-    name = type(node).__name__
+    name = node.name()
     name = re.sub(r"Backward0$", "", name)
     return re.sub(r"Backward(\d*)$", r"\1", name)
 
@@ -415,9 +415,11 @@ class OpNode(Node):
         return value if tensor_mode else value._data
 
     def _unpack_result(self, entry, nr, tensor_mode):
-        arr, vc, version = entry
+        arr, vc, version = entry[:3]
         if vc.v != version:
-            raise_modified(_BY_NP[arr.dtype], list(arr.shape), self, nr, vc.v, version)
+            # an in-place op on a view saved the view, which PyTorch names after the view's own history
+            name_node = entry[3] if len(entry) > 3 else self
+            raise_modified(_BY_NP[arr.dtype], list(arr.shape), name_node, nr, vc.v, version)
         if not tensor_mode:
             return arr
         t = _new(arr, _BY_NP[arr.dtype], self, nr)
@@ -438,6 +440,14 @@ class OpNode(Node):
         vjps = op.vjps
         specs = op.specs
         meta = self._meta
+        saved = self._saved
+        if saved is not None:
+            # NOTE: every saved value is checked before any VJP runs, inputs in order and the result last,
+            # as PyTorch unpacks them; that decides which modified value an error names.
+            values = {}
+            for slot in sorted((sl for sl in range(_RESULT, len(saved)) if saved[sl] is not None),
+                               key=lambda sl: (sl == _RESULT, sl)):
+                values[slot] = self._unpack(slot, tensor_mode)
         out = []
         for i, need in enumerate(self._needs):
             if not need:
@@ -455,7 +465,7 @@ class OpNode(Node):
                 elif s == _XP:
                     args.append(xp)
                 elif type(s) is int:
-                    args.append(self._unpack(s, tensor_mode))
+                    args.append(values[s])
                 elif s[0] == "kw":
                     kw = self._kw
                     args.append(kw[s[1]] if kw and s[1] in kw else op.kwdefaults[s[1]])

@@ -224,14 +224,10 @@ def index_put_(x, indices, values, accumulate=False):
     if not isinstance(values, Tensor):
         from .creation import tensor
         values = tensor(values, dtype=x._dtype)
-    elif values._dtype is not x._dtype:
-        from .inplace import _cap
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_cap(x._dtype)} for "
-                           f"the destination and {_cap(values._dtype)} for the source.")
     target = np.empty(x._data.shape, dtype=np.bool_)[tuple(indices)].shape
     shape = values._data.shape
-    while len(shape) > len(target) and shape[0] == 1:
-        shape = shape[1:]  # PyTorch drops leading size-1 dimensions of the value
+    while shape and shape[0] == 1:
+        shape = shape[1:]  # PyTorch drops every leading size-1 dimension of the value
     if shape != values._data.shape:
         from .shape import reshape
         values = reshape(values, shape)
@@ -240,6 +236,10 @@ def index_put_(x, indices, values, accumulate=False):
     except ValueError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(values._data.shape)} cannot be broadcast "
                            f"to indexing result of shape {list(target)}") from None
+    if values._dtype is not x._dtype:
+        from .inplace import _cap
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_cap(x._dtype)} for "
+                           f"the destination and {_cap(values._dtype)} for the source.")
     return apply_inplace(INDEX_PUT, x, (values,), {"indices": tuple(indices), "accumulate": accumulate})
 
 

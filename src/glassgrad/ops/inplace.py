@@ -260,8 +260,8 @@ def copy_value_(t, value):
         return apply_inplace(FILL_TENSOR, t, (value,))
     from .shape import expand, reshape
     shape = value._data.shape
-    while len(shape) > t._data.ndim and shape[0] == 1:
-        shape = shape[1:]  # PyTorch drops leading size-1 dimensions of the value
+    while shape and shape[0] == 1:
+        shape = shape[1:]  # PyTorch drops every leading size-1 dimension of the value
     if shape != value._data.shape:
         value = reshape(value, shape)
     if value._data.shape != t._data.shape:

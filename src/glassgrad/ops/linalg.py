@@ -68,6 +68,16 @@ def _operands(x, y, name):
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{x._data.ndim}D and {y._data.ndim}D")
     if x._dtype is not y._dtype:
+        from .inplace import _cap
+        a, b = x._data.ndim, y._data.ndim
+        if a == 1 and b == 1:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_cap(x._dtype)} and "
+                               f"{_cap(y._dtype)}")
+        if a == 2 and b == 1:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_cap(y._dtype)}, "
+                               f"{_cap(x._dtype)}, and {_cap(y._dtype)}")
+        if a > 2 or b > 2:
+            raise RuntimeError(f"expected scalar type {_cap(x._dtype)} but found {_cap(y._dtype)}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_tn(x)} != {_tn(y)}")
 
 

@@ -271,7 +271,7 @@ class AutogradLockstep(RuleBasedStateMachine):
         return _view_suffix(data, tuple(self._tensor(i).shape), self._same_layout(i))
 
     def _modified_no_grad_view_without_grad(self, k):
-        """KNOWN BUG (test_known_bug_inplace_under_no_grad_on_modified_no_grad_view): once a view made under
+        """FIXED in the library (test_fixed_inplace_under_no_grad_on_modified_no_grad_view); the step-around stays until the machine passes without it: once a view made under
         no_grad (of a tensor that requires grad) was modified in place, a further in-place op on it, still under
         no_grad, works in PyTorch; glassgrad raises "A view was created in no_grad mode ... modified inplace with
         grad mode enabled". Such tensors are those whose is_leaf raises; skipped: in-place ops on them with grad
@@ -280,7 +280,7 @@ class AutogradLockstep(RuleBasedStateMachine):
         return not grad_mode and isinstance(_field(lambda: self._tensor(k).is_leaf), tuple)
 
     def _inplace_on_view_of_no_grad_view(self, k, expr):
-        """KNOWN BUG (test_known_bug_inplace_on_view_of_no_grad_view_message): an in-place op with grad mode on,
+        """FIXED in the library (test_fixed_inplace_on_view_of_no_grad_view_message); the step-around stays until the machine passes without it: an in-place op with grad mode on,
         on a view made with grad mode on of a view made under no_grad (of a tensor that requires grad), raises in
         both; PyTorch's message names the view's node ("Output 0 of Squeeze1 is a view of a view which was
         created in no_grad mode and ..."), glassgrad's is "A view was created in no_grad mode and ...". A
@@ -1066,11 +1066,8 @@ def test_fixed_requires_grad_on_modified_no_grad_view(flag):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a second in-place op under no_grad on a view made under no_grad (of a "
-                                       "tensor that requires grad) works in PyTorch; glassgrad raises 'A view was "
-                                       "created in no_grad mode ... modified inplace with grad mode enabled'")
 @pytest.mark.parametrize("base", ["leaf", "non_leaf"])
-def test_known_bug_inplace_under_no_grad_on_modified_no_grad_view(base):
+def test_fixed_inplace_under_no_grad_on_modified_no_grad_view(base):
     def program(torch):
         a = torch.tensor([1., 2., 3.], requires_grad=True)
         b = a if base == "leaf" else a * 1
@@ -1137,12 +1134,8 @@ def test_fixed_clamp_saved_result_message():
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an in-place op with grad mode on, on a view of a view made under "
-                                       "no_grad, raises in both; PyTorch names the view's node ('Output 0 of "
-                                       "Squeeze1 is a view of a view which was created in no_grad mode ...'), "
-                                       "glassgrad says 'A view was created in no_grad mode ...'")
 @pytest.mark.parametrize("form", ["squeeze_add", "slice_of_view_mul", "setitem_select"])
-def test_known_bug_inplace_on_view_of_no_grad_view_message(form):
+def test_fixed_inplace_on_view_of_no_grad_view_message(form):
     def program(torch):
         a = torch.ones(1, 3, requires_grad=True)
         with torch.no_grad():

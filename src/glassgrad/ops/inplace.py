@@ -105,6 +105,14 @@ def _check_rebase(t):
             f"Output {t._output_nr} of {fname} is a view and is being modified inplace. This view is the output of "
             f"a function that returns multiple views. Such functions do not allow the output views to be "
             f"modified inplace. You should replace the inplace operation by an out-of-place one.")
+    if info.no_grad == 2 and t._grad_fn is not None:
+        from .registry import forward_name
+        raise RuntimeError(
+            f"Output {t._output_nr} of {forward_name(t._grad_fn)} is a view of a view which was created in no_grad "
+            f"mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+            f"error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either "
+            f"both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want "
+            f"the inplace to be tracked).")
     if info.no_grad:
         raise RuntimeError(
             "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that "

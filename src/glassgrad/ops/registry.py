@@ -180,8 +180,10 @@ def apply(op, inputs, kw=None, record=True):
         raise broadcast_error(*shapes[:2]) from None
     if op.view:
         return _make_views(op, inputs[0], out, kw, requires and record)
-    if requires and record:
-        if not _gstate.grad_enabled or _gstate.inference:
+    if requires:
+        if not record:
+            requires = False  # the caller (an in-place op) records the op itself
+        elif not _gstate.grad_enabled or _gstate.inference:
             tracking_event("grad_disabled_op", op.name, inputs, None)
             requires = False
         elif not op.differentiable:
@@ -235,7 +237,8 @@ def _make_views(op, x, out, kw, requires):
     # NOTE: a view of a view inherits how its parent was made (multi-output, no_grad), as in PyTorch.
     parent_info = x._view if x._base is not None else None
     if parent_info is not None:
-        no_grad = no_grad or parent_info.no_grad
+        # 1: made under no_grad; 2: a view of such a view (PyTorch words its refusal differently)
+        no_grad = 1 if no_grad else (2 if parent_info.no_grad else 0)
         multi_meta = multi or parent_info.multi
         creator = op if multi or not parent_info.multi else parent_info.op
     else:

@@ -546,7 +546,7 @@ class AutogradLockstep(RuleBasedStateMachine):
         if (kind == "copy_" or (kind == "setitem" and use_tensor)) and t.numel() > 0 and \
                 any(st_ == 0 and n > 1 for n, st_ in zip(t.shape, t.stride())) and \
                 t.untyped_storage().data_ptr() == u.untyped_storage().data_ptr():
-            # KNOWN BUG (test_known_bug_copy_onto_identical_alias_of_expanded): PyTorch's copy_ returns early
+            # FIXED in the library (test_fixed_copy_onto_identical_alias_of_expanded); the step-around stays until the machine passes without it: PyTorch's copy_ returns early
             # (bumping the version) when the source has the same memory and layout as the target, before its
             # internal-overlap check, so it works on an expanded tensor; glassgrad raises. Skipped: copy_ and
             # tensor assignments on expanded tensors from tensors sharing their memory.
@@ -579,7 +579,7 @@ class AutogradLockstep(RuleBasedStateMachine):
         # setitem: basic keys write through a view (copy_), lists go through index_put_
         key = _index_key(data, tuple(self._tensor(i).shape), unique=True)
         if use_tensor and "None" in key and t.untyped_storage().data_ptr() == u.untyped_storage().data_ptr():
-            # KNOWN BUG (test_known_bug_setitem_none_key_from_alias): assigning a tensor to itself (or an alias)
+            # FIXED in the library (test_fixed_setitem_none_key_from_alias); the step-around stays until the machine passes without it: assigning a tensor to itself (or an alias)
             # through a key with None (`t[None] = t`) works in PyTorch (the regions overlap fully); glassgrad
             # raises "some elements of the input tensor and the written-to tensor refer to a single memory
             # location". Skipped: tensor assignments through None keys from tensors sharing the target's memory.
@@ -1028,11 +1028,8 @@ def test_fixed_copy_slices_not_freed(form):
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: copy_ onto an expanded tensor from a source with the same memory and "
-                                       "layout is a no-op (version bumped) in PyTorch; glassgrad raises 'more than "
-                                       "one element of the written-to tensor refers to a single memory location'")
 @pytest.mark.parametrize("form", ["copy_self", "copy_detached", "setitem_ellipsis"])
-def test_known_bug_copy_onto_identical_alias_of_expanded(form):
+def test_fixed_copy_onto_identical_alias_of_expanded(form):
     def program(torch):
         e = torch.zeros(1, 3).expand(2, 3)
         if form == "copy_self":
@@ -1102,11 +1099,8 @@ def test_fixed_backward_non_scalar_modified_no_grad_view():
     assert_same(program)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: t[None] = t (a full overlap) works in PyTorch; glassgrad raises 'some "
-                                       "elements of the input tensor and the written-to tensor refer to a single "
-                                       "memory location'")
 @pytest.mark.parametrize("shape", [(), (2,)], ids=["0d", "1d"])
-def test_known_bug_setitem_none_key_from_alias(shape):
+def test_fixed_setitem_none_key_from_alias(shape):
     def program(torch):
         t = torch.ones(shape)
         t[None] = t

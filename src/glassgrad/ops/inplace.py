@@ -59,7 +59,10 @@ def check_overlap(t, others, op):
     """An in-place result may not alias itself, nor partly alias an input (PyTorch's memory-overlap checks)."""
     dst = t._data
     if op is not FILL and op is not ZERO and _has_internal_overlap(dst):
-        raise RuntimeError(MSG_INTERNAL_OVERLAP)
+        if not (op is COPY and others and isinstance(others[0], Tensor) and _same_layout(others[0]._data, dst)):
+            raise RuntimeError(MSG_INTERNAL_OVERLAP)
+    if op is FILL_TENSOR or op is FILL:
+        return  # the value is read as one number before anything is written
     for o in others:
         if not isinstance(o, Tensor):
             continue
@@ -68,10 +71,14 @@ def check_overlap(t, others, op):
             continue
         if not (_dense(src) and _dense(dst)):
             continue  # PyTorch does not decide overlap for non-dense layouts, and allows the op
-        same = (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0]
-                and src.strides == dst.strides and src.shape == dst.shape)
-        if not same or op is INDEX_PUT_OP[0]:
+        if not _same_layout(src, dst) or op is INDEX_PUT_OP[0]:
             raise RuntimeError(MSG_PARTIAL_OVERLAP)
+
+
+def _same_layout(src, dst):
+    """The same memory, shape and strides (strides of size-1 dimensions do not matter)."""
+    return (src.__array_interface__["data"][0] == dst.__array_interface__["data"][0] and src.shape == dst.shape
+            and all(a == b for a, b, n in zip(src.strides, dst.strides, dst.shape) if n > 1))
 
 
 def _dense(a):

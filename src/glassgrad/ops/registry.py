@@ -310,6 +310,7 @@ def _make_node(op, inputs, kw, outs):
     plan = op.save_plan.get(needs)
     if plan is None:
         plan = op.save_plan[needs] = _save_plan(op, needs)
+    node._plan = plan
     if plan:
         saved = [None] * (_FIRST_INPUT + len(inputs))
         for s in plan:
@@ -337,7 +338,8 @@ def _save_plan(op, needs):
     for i, need in enumerate(needs):
         if need and op.vjps[i] is not ZERO_GRAD:
             want.update(s for s in op.specs[i] if type(s) is int and s >= _RESULT and s != _XP)
-    return tuple(sorted(want))
+    # NOTE: inputs in order, then the result: the order PyTorch unpacks (and checks) saved values in
+    return tuple(sorted(want, key=lambda s: (s == _RESULT, s)))
 
 
 # ---- backward ----------------------------------------------------------------------------------
@@ -398,7 +400,7 @@ def forward_name(node):
 
 class OpNode(Node):
     """The backward node of a registry op; subclassed once per op so `name()` reads `MulBackward0`."""
-    __slots__ = ("_op", "_needs", "_kw", "_meta", "_saved", "_nout_meta")
+    __slots__ = ("_op", "_needs", "_kw", "_meta", "_saved", "_nout_meta", "_plan")
 
     def _release(self):
         if self._saved is not None:
@@ -443,14 +445,10 @@ class OpNode(Node):
         vjps = op.vjps
         specs = op.specs
         meta = self._meta
-        saved = self._saved
-        if saved is not None:
-            # NOTE: every saved value is checked before any VJP runs, inputs in order and the result last,
-            # as PyTorch unpacks them; that decides which modified value an error names.
-            values = {}
-            for slot in sorted((sl for sl in range(_RESULT, len(saved)) if saved[sl] is not None),
-                               key=lambda sl: (sl == _RESULT, sl)):
-                values[slot] = self._unpack(slot, tensor_mode)
+        if self._plan:
+            # NOTE: every saved value is checked before any VJP runs, in PyTorch's order; that decides which
+            # modified value an error names.
+            values = {slot: self._unpack(slot, tensor_mode) for slot in self._plan}
         out = []
         for i, need in enumerate(self._needs):
             if not need:

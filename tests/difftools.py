@@ -18,7 +18,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import glassgrad  # noqa: E402
 
-__all__ = ["torch", "glassgrad", "observe", "assert_same", "describe"]
+__all__ = ["torch", "glassgrad", "observe", "assert_same", "describe", "bug", "capture_exc", "fresh"]
 
 
 def describe(obj, mod, grads=True):
@@ -113,3 +113,22 @@ def assert_same(program, *, rtol=1e-5, atol=1e-6, messages=True, warnings_=True)
             assert [m for _, m in t_cat] == [m for _, m in g_cat], \
                 f"warning texts differ:\ntorch:     {t_cat}\nglassgrad: {g_cat}"
     return t_out, g_out
+
+
+def bug(reason):
+    """Marks a known difference from PyTorch: a strict xfail, so that the fix shows up as XPASS."""
+    return pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")
+
+
+def capture_exc(f):
+    """Runs f(); returns (exception class name, message) if it raised, else None."""
+    try:
+        f()
+    except Exception as e:  # noqa: BLE001 - the exception is the observation
+        return (type(e).__name__, str(e))
+    return None
+
+
+def fresh(t):
+    """A gradient as plain data (its _version is a PyTorch buffer artifact, not compared)."""
+    return None if t is None else t.detach().clone()

@@ -11,10 +11,9 @@ import itertools
 import pytest
 
 from difftools import assert_same
+from difftools import bug
 
 
-def bug(reason):
-    return pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")
 
 
 def _settle(obj):

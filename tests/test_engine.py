@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 
 from difftools import assert_same, glassgrad
+from difftools import bug, capture_exc as _exc, fresh as _fresh
 
 
-def bug(reason):
-    return pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")
 
 
 def _leaf(torch, shape=(3,), start=1.0, dtype=None):
@@ -21,17 +20,8 @@ def _w(torch, t):
     return torch.arange(t.numel(), dtype=t.dtype).reshape(t.shape) + 1
 
 
-def _exc(f):
-    try:
-        f()
-    except Exception as e:  # noqa: BLE001
-        return (type(e).__name__, str(e))
-    return None
 
 
-def _fresh(t):
-    """A gradient as plain data (its _version is a PyTorch buffer artifact, not compared)."""
-    return None if t is None else t.detach().clone()
 
 
 # ---- backward options -----------------------------------------------------------------------------

@@ -2,26 +2,17 @@
 import pytest
 
 from difftools import assert_same, observe, torch as real_torch, glassgrad
+from difftools import bug, capture_exc as _exc, fresh as _fresh
 
 
-def bug(reason):
-    return pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")
 
 
 def _leaf(torch, n=3, dtype=None, start=0.5):
     return (torch.arange(n, dtype=dtype or torch.float32) / 4 + start).requires_grad_()
 
 
-def _exc(f):
-    try:
-        f()
-    except Exception as e:  # noqa: BLE001
-        return (type(e).__name__, str(e))
-    return None
 
 
-def _fresh(t):
-    return None if t is None else t.detach().clone()
 
 
 # Each library gets its own Function classes (the bodies are the same).

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from difftools import assert_same
+from difftools import bug
 
 
-def bug(reason):
-    return pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")
 
 
 def _leaf(torch, shape=(3,), start=1.0):

@@ -270,15 +270,6 @@ class AutogradLockstep(RuleBasedStateMachine):
     def _view_of(self, data, i):
         return _view_suffix(data, tuple(self._tensor(i).shape), self._same_layout(i))
 
-    def _modified_no_grad_view_without_grad(self, k):
-        """FIXED in the library (test_fixed_inplace_under_no_grad_on_modified_no_grad_view); the step-around stays until the machine passes without it: once a view made under
-        no_grad (of a tensor that requires grad) was modified in place, a further in-place op on it, still under
-        no_grad, works in PyTorch; glassgrad raises "A view was created in no_grad mode ... modified inplace with
-        grad mode enabled". Such tensors are those whose is_leaf raises; skipped: in-place ops on them with grad
-        mode off."""
-        grad_mode = self.pending == "enable_grad" or (self.pending is None and self.grad_on)
-        return not grad_mode and isinstance(_field(lambda: self._tensor(k).is_leaf), tuple)
-
     def _inplace_on_view_of_no_grad_view(self, k, expr):
         """FIXED in the library (test_fixed_inplace_on_view_of_no_grad_view_message); the step-around stays until the machine passes without it: an in-place op with grad mode on,
         on a view made with grad mode on of a view made under no_grad (of a tensor that requires grad), raises in
@@ -543,14 +534,6 @@ class AutogradLockstep(RuleBasedStateMachine):
         amax_o = self._amax(j) if use_tensor else abs(s)
         amin_o = self._amin(j) if use_tensor else abs(s)
         t, u = self._tensor(i), self._tensor(j)
-        if (kind == "copy_" or (kind == "setitem" and use_tensor)) and t.numel() > 0 and \
-                any(st_ == 0 and n > 1 for n, st_ in zip(t.shape, t.stride())) and \
-                t.untyped_storage().data_ptr() == u.untyped_storage().data_ptr():
-            # FIXED in the library (test_fixed_copy_onto_identical_alias_of_expanded); the step-around stays until the machine passes without it: PyTorch's copy_ returns early
-            # (bumping the version) when the source has the same memory and layout as the target, before its
-            # internal-overlap check, so it works on an expanded tensor; glassgrad raises. Skipped: copy_ and
-            # tensor assignments on expanded tensors from tensors sharing their memory.
-            return None
         if kind in ("add_", "sub_", "+=", "-="):
             if self._amax(i) + 2 * amax_o > LIMIT:
                 return None
@@ -578,12 +561,6 @@ class AutogradLockstep(RuleBasedStateMachine):
             return [f"{a}.clamp_({lo!r}, {hi!r})", f"{a}.clamp_(min={lo!r})", f"{a}.clamp_(max={hi!r})"][form]
         # setitem: basic keys write through a view (copy_), lists go through index_put_
         key = _index_key(data, tuple(self._tensor(i).shape), unique=True)
-        if use_tensor and "None" in key and t.untyped_storage().data_ptr() == u.untyped_storage().data_ptr():
-            # FIXED in the library (test_fixed_setitem_none_key_from_alias); the step-around stays until the machine passes without it: assigning a tensor to itself (or an alias)
-            # through a key with None (`t[None] = t`) works in PyTorch (the regions overlap fully); glassgrad
-            # raises "some elements of the input tensor and the written-to tensor refer to a single memory
-            # location". Skipped: tensor assignments through None keys from tensors sharing the target's memory.
-            return None
         if "[" in key[1:] and any(st_ == 0 for st_ in t.stride()):
             # KNOWN BUG (test_known_bug_index_put_on_expanded_tensor): assigning through an advanced key to an
             # expanded tensor warns in PyTorch ("Use of index_put_ on expanded tensors is deprecated ...") and
@@ -595,8 +572,6 @@ class AutogradLockstep(RuleBasedStateMachine):
     @rule(i=st.integers(0, 255), data=st.data())
     def inplace(self, i, data):
         i = self._pick(i)
-        if self._modified_no_grad_view_without_grad(i):
-            return  # KNOWN BUG: see _modified_no_grad_view_without_grad
         expr = self._inplace_expr(data, self.names[i], i)
         if expr is not None and self._inplace_on_view_of_no_grad_view(i, expr):
             return  # KNOWN BUG: see _inplace_on_view_of_no_grad_view
@@ -612,8 +587,6 @@ class AutogradLockstep(RuleBasedStateMachine):
         if not self.step(f"{v} = {a}{self._view_of(data, i)}", results=[v]):
             return
         k = len(self.names) - 1
-        if self._modified_no_grad_view_without_grad(k):
-            return  # KNOWN BUG: see _modified_no_grad_view_without_grad
         expr = self._inplace_expr(data, v, k)
         if expr is not None and self._inplace_on_view_of_no_grad_view(k, expr):
             return  # KNOWN BUG: see _inplace_on_view_of_no_grad_view

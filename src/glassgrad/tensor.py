@@ -139,7 +139,8 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._grad is None and self.grad_fn is not None and not self.retains_grad:
+        # NOTE: reads the stored grad_fn (a view's is not re-derived here, as in PyTorch)
+        if self._grad is None and self._grad_fn is not None and not self.retains_grad:
             warnings.warn(MSG_NONLEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 

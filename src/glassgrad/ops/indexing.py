@@ -224,6 +224,8 @@ def index_put_(x, indices, values, accumulate=False):
     if not isinstance(values, Tensor):
         from .creation import tensor
         values = tensor(values, dtype=x._dtype)
+    from .inplace import check_overlap
+    check_overlap(x, (values,), INDEX_PUT)  # PyTorch checks memory overlap before shapes
     target = np.empty(x._data.shape, dtype=np.bool_)[tuple(indices)].shape
     shape = values._data.shape
     while shape and shape[0] == 1:

@@ -17,7 +17,6 @@ numbers, exp of large numbers, ...): rules whose inputs are out of range are ski
 Set GLASSGRAD_STATEFUL_HUNT=N to run N random examples (not derandomized) when hunting for bugs.
 """
 import os
-import re
 import textwrap
 import warnings
 
@@ -271,35 +270,6 @@ class AutogradLockstep(RuleBasedStateMachine):
 
     def _view_of(self, data, i):
         return _view_suffix(data, tuple(self._tensor(i).shape), self._same_layout(i))
-
-    def _inplace_on_view_of_no_grad_view(self, k, expr):
-        """FIXED in the library (test_fixed_inplace_on_view_of_no_grad_view_message); the step-around stays until the machine passes without it: an in-place op with grad mode on,
-        on a view made with grad mode on of a view made under no_grad (of a tensor that requires grad), raises in
-        both; PyTorch's message names the view's node ("Output 0 of Squeeze1 is a view of a view which was
-        created in no_grad mode and ..."), glassgrad's is "A view was created in no_grad mode and ...". A
-        basic-key assignment writes through such a view of its target. Skipped: in-place ops with grad mode on
-        on views whose graph reaches the AccumulateGrad of a view (or whose grad_fn raises), and basic-key
-        assignments to them or to views made under no_grad."""
-        grad_mode = self.pending == "enable_grad" or (self.pending is None and self.grad_on)
-        t = self._tensor(k)
-        if not grad_mode or not t._is_view():
-            return False
-        if re.fullmatch(r"t\d+\[[^\[]*\] = .*", expr) and \
-                _field(lambda: t.is_leaf and t.requires_grad) is True:
-            return True
-        fn = _field(lambda: t.grad_fn)
-        if isinstance(fn, tuple):
-            return True
-        seen, todo = set(), [fn]
-        while todo:
-            f = todo.pop()
-            if f is None or id(f) in seen:
-                continue
-            seen.add(id(f))
-            if f.name() == "torch::autograd::AccumulateGrad" and f.variable._is_view():
-                return True
-            todo.extend(g for g, _ in f.next_functions)
-        return False
 
     def step(self, code, *, results=(), compare=(), gradients=()):
         """Runs `code` on both sides. `results`: names the code binds to new pool tensors; `compare`: names
@@ -575,8 +545,6 @@ class AutogradLockstep(RuleBasedStateMachine):
     def inplace(self, i, data):
         i = self._pick(i)
         expr = self._inplace_expr(data, self.names[i], i)
-        if expr is not None and self._inplace_on_view_of_no_grad_view(i, expr):
-            return  # KNOWN BUG: see _inplace_on_view_of_no_grad_view
         if expr is not None:
             self.step(expr)
 
@@ -590,8 +558,6 @@ class AutogradLockstep(RuleBasedStateMachine):
             return
         k = len(self.names) - 1
         expr = self._inplace_expr(data, v, k)
-        if expr is not None and self._inplace_on_view_of_no_grad_view(k, expr):
-            return  # KNOWN BUG: see _inplace_on_view_of_no_grad_view
         if expr is not None:
             self.step(expr)
 

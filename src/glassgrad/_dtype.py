@@ -11,10 +11,15 @@ __all__ = ["dtype", "float32", "float64", "float16", "int64", "int32", "int16", 
 
 
 class dtype:
-    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_cat", "_rank")
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_cat", "_rank", "scalar_name",
+                 "cpp_name", "legacy_type")
 
-    def __init__(self, name, np_dtype, cat, rank):
+    def __init__(self, name, np_dtype, cat, rank, scalar_name, cpp_name):
         self.name = name
+        # the names PyTorch's messages use: ScalarType ("Float"), C++ type ("float"), legacy tensor type
+        self.scalar_name = scalar_name
+        self.cpp_name = cpp_name
+        self.legacy_type = f"torch.{scalar_name}Tensor"
         self.np = np.dtype(np_dtype)
         self.is_floating_point = cat == 2
         self.is_signed = name not in ("uint8", "bool")
@@ -33,15 +38,15 @@ class dtype:
         return self.name
 
 
-bool_ = dtype("bool", np.bool_, 0, 0)
-uint8 = dtype("uint8", np.uint8, 1, 0)
-int8 = dtype("int8", np.int8, 1, 0)
-int16 = dtype("int16", np.int16, 1, 1)
-int32 = dtype("int32", np.int32, 1, 2)
-int64 = dtype("int64", np.int64, 1, 3)
-float16 = dtype("float16", np.float16, 2, 0)
-float32 = dtype("float32", np.float32, 2, 1)
-float64 = dtype("float64", np.float64, 2, 2)
+bool_ = dtype("bool", np.bool_, 0, 0, "Bool", "bool")
+uint8 = dtype("uint8", np.uint8, 1, 0, "Byte", "unsigned char")
+int8 = dtype("int8", np.int8, 1, 0, "Char", "signed char")
+int16 = dtype("int16", np.int16, 1, 1, "Short", "short int")
+int32 = dtype("int32", np.int32, 1, 2, "Int", "int")
+int64 = dtype("int64", np.int64, 1, 3, "Long", "long int")
+float16 = dtype("float16", np.float16, 2, 0, "Half", "c10::Half")
+float32 = dtype("float32", np.float32, 2, 1, "Float", "float")
+float64 = dtype("float64", np.float64, 2, 2, "Double", "double")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NP = {d.np: d for d in ALL}

@@ -37,12 +37,6 @@ MSG_INT_REQUIRES_GRAD = "only Tensors of floating point and complex dtype can re
 MSG_INT_REQUIRES_GRAD_ = "only Tensors of floating point dtype can require gradients"
 
 
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
 class ViewInfo:
     """How a view was made: `fn(base_array)` re-derives it (as a writable view) from any array laid out
     like the base; `multi` marks outputs of split/unbind/chunk; `no_grad` marks views made while grad
@@ -156,8 +150,8 @@ class Tensor:
                                    f"tensor are the same size")
             if value._dtype is not self._dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_CPP_NAMES[value._dtype.name]}' to a tensor with "
-                    f"grad_dtype '{_SCALAR_NAMES[self._dtype.name]}'. The gradient must match the tensor's grad_dtype "
+                    f"attempting to assign a gradient with dtype '{value._dtype.cpp_name}' to a tensor with "
+                    f"grad_dtype '{self._dtype.scalar_name}'. The gradient must match the tensor's grad_dtype "
                     f"(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
                     f"dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor "
                     f"and its gradient may break downstream systems that assume they match.")

@@ -263,10 +263,6 @@ def _unwrap(g, tensor_mode):
     return g._data if isinstance(g, Tensor) else g
 
 
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
-               "int64": "torch.LongTensor", "int32": "torch.IntTensor", "bool": "torch.BoolTensor"}
-
-
 def _call_hook(hook, g, tensor_mode):
     """Runs a tensor hook; its result must be a tensor like the gradient it replaces (PyTorch's checks)."""
     Tensor, _, _ = _tensor_cls()
@@ -280,8 +276,8 @@ def _call_hook(hook, g, tensor_mode):
     if r._data.shape != before._data.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
     if r._dtype is not before._dtype:
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was {_TYPE_NAMES.get(before._dtype.name)} "
-                           f"got {_TYPE_NAMES.get(r._dtype.name)})")
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {before._dtype.legacy_type} "
+                           f"got {r._dtype.legacy_type})")
     return _unwrap(r, tensor_mode)
 
 

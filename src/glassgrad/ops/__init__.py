@@ -199,16 +199,11 @@ def _mT(self):
     return S.transpose(self, -2, -1)
 
 
-_TYPE_STR = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
-             "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
-             "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
-
-
 def _type(self, dtype=None, non_blocking=False):
     if dtype is None:
-        return _TYPE_STR[self._dtype.name]
-    if isinstance(dtype, str) and dtype in _TYPE_STR.values():
-        dtype = {v: k for k, v in _TYPE_STR.items()}[dtype]
+        return self._dtype.legacy_type
+    if isinstance(dtype, str):
+        dtype = next((d for d in C.D.ALL if d.legacy_type == dtype), dtype)
     return C.to(self, dtype)
 
 

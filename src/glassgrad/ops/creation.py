@@ -317,8 +317,7 @@ def _rng(generator):
 
 def _float_only(dt, kernel):
     if not dt.is_floating_point:
-        names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{names[dt.name]}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt.scalar_name}'")
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):

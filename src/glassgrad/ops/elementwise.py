@@ -214,8 +214,7 @@ def logical_not(input):
 
 def bitwise_not(input):
     if input._dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{input._dtype.name.capitalize()}'"
-                           .replace("Float32", "Float").replace("Float64", "Double").replace("Float16", "Half"))
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{input._dtype.scalar_name}'")
     return apply(BITWISE_NOT, (input,))
 
 
@@ -300,8 +299,7 @@ def floor(input):
 
 def clamp_(input, min=None, max=None):
     if input._dtype._cat < 2 and any(isinstance(b, float) for b in (min, max)):
-        from ..tensor import _CPP_NAMES
-        raise RuntimeError(f"result type Float can't be cast to the desired output type {_CPP_NAMES[input._dtype.name]}")
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input._dtype.cpp_name}")
     from .inplace import apply_inplace
     return apply_inplace(CLAMP, input, (), {"min": min, "max": max})
 

@@ -239,9 +239,8 @@ def index_put_(x, indices, values, accumulate=False):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(values._data.shape)} cannot be broadcast "
                            f"to indexing result of shape {list(target)}") from None
     if values._dtype is not x._dtype:
-        from .inplace import _cap
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_cap(x._dtype)} for "
-                           f"the destination and {_cap(values._dtype)} for the source.")
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {x._dtype.scalar_name} for "
+                           f"the destination and {values._dtype.scalar_name} for the source.")
     return apply_inplace(INDEX_PUT, x, (values,), {"indices": tuple(indices), "accumulate": accumulate})
 
 

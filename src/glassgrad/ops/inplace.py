@@ -144,7 +144,7 @@ def _write(t, out, op_name):
     if out.dtype != dst.dtype:
         src_dt = D._BY_NP[out.dtype]
         if src_dt._cat > t._dtype._cat:
-            raise RuntimeError(f"result type {_cap(src_dt)} can't be cast to the desired output type {_cap(t._dtype)}")
+            raise RuntimeError(f"result type {src_dt.scalar_name} can't be cast to the desired output type {t._dtype.scalar_name}")
     if out.shape != dst.shape:
         try:
             np.broadcast_shapes(out.shape, dst.shape)
@@ -162,11 +162,6 @@ def _write(t, out, op_name):
                                "single memory location. Please clone() the tensor before performing the "
                                "operation.") from None
         raise
-
-
-def _cap(dt):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[dt.name]
 
 
 def apply_inplace(op, t, others=(), kw=None):

@@ -68,22 +68,21 @@ def _operands(x, y, name):
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{x._data.ndim}D and {y._data.ndim}D")
     if x._dtype is not y._dtype:
-        from .inplace import _cap
         a, b = x._data.ndim, y._data.ndim
         if a == 1 and b == 1:
-            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_cap(x._dtype)} and "
-                               f"{_cap(y._dtype)}")
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {x._dtype.scalar_name} and "
+                               f"{y._dtype.scalar_name}")
         if a == 2 and b == 1:
-            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_cap(y._dtype)}, "
-                               f"{_cap(x._dtype)}, and {_cap(y._dtype)}")
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {y._dtype.scalar_name}, "
+                               f"{x._dtype.scalar_name}, and {y._dtype.scalar_name}")
         if a > 2 or b > 2:
-            raise RuntimeError(f"expected scalar type {_cap(x._dtype)} but found {_cap(y._dtype)}")
+            raise RuntimeError(f"expected scalar type {x._dtype.scalar_name} but found {y._dtype.scalar_name}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_tn(x)} != {_tn(y)}")
 
 
 def _tn(t):
-    return {"float32": "float", "float64": "double", "int64": "long long", "float16": "c10::Half"}.get(
-        t._dtype.name, t._dtype.name)
+    # NOTE: this message spells int64 as "long long", unlike PyTorch's other messages
+    return "long long" if t._dtype.name == "int64" else t._dtype.cpp_name
 
 
 def matmul(input, other):

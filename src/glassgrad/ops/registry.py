@@ -370,13 +370,8 @@ def check_saved_version(tensor, saved_version):
                    current, saved_version)
 
 
-_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
-               "uint8": "ByteTensor", "bool": "BoolTensor"}
-
-
 def raise_modified(dt, shape, node, output_nr, current, expected):
-    what = f"[torch.{_TYPE_NAMES[dt.name]} [{', '.join(map(str, shape))}]]"
+    what = f"[{dt.legacy_type} [{', '.join(map(str, shape))}]]"
     if output_nr is not None:
         fname = forward_name(node)
         what += f", which is output {output_nr} of {fname},"

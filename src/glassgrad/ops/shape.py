@@ -379,7 +379,7 @@ def movedim(input, source, destination):
 def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     shp = input._data.shape
-    tname = _TYPE_NAMES[input._dtype.name]
+    tname = input._dtype.legacy_type
     if len(sizes) < len(shp):
         raise RuntimeError(f"expand({tname}{{{list(shp)}}}, size={list(sizes)}): the number of sizes provided "
                            f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor "
@@ -399,11 +399,6 @@ def expand(input, *sizes):
                                f"({shp[i - lead]}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(shp)}")
     return apply(EXPAND, (input,), {"shape": tuple(target)})
-
-
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
-               "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
-               "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
 
 
 def expand_as(input, other):

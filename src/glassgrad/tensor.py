@@ -503,15 +503,20 @@ def _view_grad_fn(t):
                 "tracked) or both outside (if you want the inplace to be tracked).")
         from .autograd.views import AsStridedBackward0
         edge = _edge(base)
-        old = t._grad_fn
-        t._grad_fn = AsStridedBackward0(edge, info.fn, base._data.shape, base._data, t._dtype)
-        if t._extra is not None and t._extra.retains_grad:
-            if old is not None and old._x is not None and old._x.retain:
-                old._x.retain.pop(t._output_nr, None)
-            t._grad_fn._set_retain(0, t)
-        t._output_nr = 0
+        set_history(t, AsStridedBackward0(edge, info.fn, base._data.shape, base._data, t._dtype))
         info.version = v
     return t._grad_fn
+
+
+def set_history(t, fn):
+    """Makes `fn` the tensor's grad_fn (output 0); retain_grad() follows the tensor to it, as in PyTorch."""
+    old = t._grad_fn
+    if t._extra is not None and t._extra.retains_grad:
+        if old is not None and old._x is not None and old._x.retain:
+            old._x.retain.pop(t._output_nr, None)
+        fn._set_retain(0, t)
+    t._grad_fn = fn
+    t._output_nr = 0
 
 
 def _edge(t):

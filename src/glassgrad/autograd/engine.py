@@ -43,9 +43,16 @@ class _GraphRoot(Node):
         return self._grads
 
 
+_tensor_mod = None
+
+
 def _tensor_cls():
-    from ..tensor import Tensor, _new, _edge
-    return Tensor, _new, _edge
+    """Tensor, _new and _edge (imported on first use: tensor.py imports the autograd package)."""
+    global _tensor_mod
+    if _tensor_mod is None:
+        from ..tensor import Tensor, _new, _edge
+        _tensor_mod = (Tensor, _new, _edge)
+    return _tensor_mod
 
 
 def _as_tuple(x):
@@ -248,7 +255,7 @@ def _needed(root, seen, targets):
     return needed
 
 
-def _wrap(g, dtype_like, tensor_mode):
+def _wrap(g, tensor_mode):
     Tensor, _new, _ = _tensor_cls()
     if tensor_mode or isinstance(g, Tensor):
         return g
@@ -266,7 +273,7 @@ def _unwrap(g, tensor_mode):
 def _call_hook(hook, g, tensor_mode):
     """Runs a tensor hook; its result must be a tensor like the gradient it replaces (PyTorch's checks)."""
     Tensor, _, _ = _tensor_cls()
-    before = _wrap(g, None, tensor_mode)
+    before = _wrap(g, tensor_mode)
     r = hook(before)
     if r is None:
         return g
@@ -389,7 +396,7 @@ def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, capture
         _run_leaf_hooks(node, grads, create_graph)
     if x is not None and x.pre_hooks:
         for hook in list(x.pre_hooks.values()):
-            r = hook(tuple(_wrap(g, None, create_graph) if g is not None else None for g in grads))
+            r = hook(tuple(_wrap(g, create_graph) if g is not None else None for g in grads))
             if r is not None:
                 grads = [_unwrap(g, create_graph) if g is not None else None for g in r]
     if capture_at is not None and node in capture_at:
@@ -412,8 +419,8 @@ def _execute(node, grads, create_graph, keep_graph, anomaly, capture_at, capture
     else:
         out = node.apply(grads)
     if x is not None and x.post_hooks:
-        gi = tuple(_wrap(g, None, create_graph) if g is not None else None for g in out)
-        go = tuple(_wrap(g, None, create_graph) if g is not None else None for g in grads)
+        gi = tuple(_wrap(g, create_graph) if g is not None else None for g in out)
+        go = tuple(_wrap(g, create_graph) if g is not None else None for g in grads)
         for hook in list(x.post_hooks.values()):
             r = hook(gi, go)
             if r is not None:

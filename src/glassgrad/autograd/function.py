@@ -176,9 +176,7 @@ class Function(metaclass=_FunctionMeta):
         outs = (outputs,) if single else outputs
         record = _gstate.grad_enabled and any(ctx.needs_input_grad)
         if record:
-            ctx.next_functions = tuple((_edge(a) or (None, 0)) if t else None for a, t in zip(args, is_tensor)
-                                       if t)
-            ctx.next_functions = tuple(e if e is not None else (None, 0) for e in ctx.next_functions)
+            ctx.next_functions = tuple(_edge(a) or (None, 0) for a, t in zip(args, is_tensor) if t)
         dirty = {id(t) for t in ctx._dirty}
         nondiff = {id(t) for t in ctx._non_differentiable}
         inputs_by_id = {id(a) for a, t in zip(args, is_tensor) if t}

@@ -78,18 +78,16 @@ class _Mode:
 class no_grad(_Mode):
     __slots__ = ("prev",)
 
-    def __init__(self, orig_func=None):
-        # Supports the bare `@no_grad` form as well as `@no_grad()`.
-        self.prev = None
-        if orig_func is not None:
-            raise TypeError("no_grad() takes no positional arguments; use @no_grad() or @no_grad")
-
     def __new__(cls, orig_func=None):
+        # Supports the bare `@no_grad` form as well as `@no_grad()`.
         self = super().__new__(cls)
+        self.prev = None
         if orig_func is not None and callable(orig_func):
-            self.prev = None
             return self(orig_func)
         return self
+
+    def __init__(self, orig_func=None):
+        pass
 
     def __enter__(self):
         self.prev = state.grad_enabled

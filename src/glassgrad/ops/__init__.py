@@ -19,22 +19,21 @@ def _operand(other, reflected=False):
     return None
 
 
-def _binary(fn, reflected=False):
+def _binary(fn, reflected=False, swap=None):
+    """An operator method. `reflected`: the `__r*__` form (the other operand came first); `swap`: pass the
+    operands to `fn` in source order (default: when reflected). add/mul/rsub take the tensor first."""
+    swap = reflected if swap is None else swap
+
     def method(self, other):
         o = _operand(other, reflected)
         if o is None:
             return NotImplemented
-        return fn(o, self) if reflected else fn(self, o)
+        return fn(o, self) if swap else fn(self, o)
     return method
 
 
 def _rbinary(fn):
-    def method(self, other):
-        o = _operand(other, True)
-        if o is None:
-            return NotImplemented
-        return fn(self, o)
-    return method
+    return _binary(fn, reflected=True, swap=False)
 
 
 def _inplace(op_getter):
@@ -43,7 +42,7 @@ def _inplace(op_getter):
         if o is None:
             return NotImplemented
         op, kw2 = op_getter(self, o, kw)
-        return IP.binary_inplace(op, self, o, kw2)
+        return IP.apply_inplace(op, self, (o,), kw2)
     return method
 
 

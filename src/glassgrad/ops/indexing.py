@@ -225,7 +225,7 @@ def index_put_(x, indices, values, accumulate=False):
         from .creation import tensor
         values = tensor(values, dtype=x._dtype)
     from .inplace import check_overlap
-    check_overlap(x, (values,), INDEX_PUT)  # PyTorch checks memory overlap before shapes
+    check_overlap(x, (values,), INDEX_PUT, allow_full=False)  # PyTorch checks memory overlap before shapes
     target = np.empty(x._data.shape, dtype=np.bool_)[tuple(indices)].shape
     shape = values._data.shape
     while shape and shape[0] == 1:
@@ -241,12 +241,5 @@ def index_put_(x, indices, values, accumulate=False):
     if values._dtype is not x._dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got {x._dtype.scalar_name} for "
                            f"the destination and {values._dtype.scalar_name} for the source.")
-    return apply_inplace(INDEX_PUT, x, (values,), {"indices": tuple(indices), "accumulate": accumulate})
-
-
-def _register_overlap_rule():
-    from . import inplace
-    inplace.INDEX_PUT_OP[0] = INDEX_PUT
-
-
-_register_overlap_rule()
+    return apply_inplace(INDEX_PUT, x, (values,), {"indices": tuple(indices), "accumulate": accumulate},
+                         overlap_checked=True)

@@ -11,7 +11,7 @@ from .. import _dtype as D
 from ..autograd import grad_mode
 from ..autograd.views import CopySlices
 from ..explain.events import tracking_event
-from ..tensor import Tensor, _new, _edge, _view_grad_fn
+from ..tensor import Tensor, _new, _edge, _view_grad_fn, set_history
 from .registry import primitive, defvjp, apply, _make_node, _FIRST_INPUT, _RESULT, NON_DIFFERENTIABLE, ZERO_GRAD
 from . import elementwise as E
 
@@ -55,8 +55,9 @@ def _has_internal_overlap(a):
     return a.size > 1 and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
 
 
-def check_overlap(t, others, op):
-    """An in-place result may not alias itself, nor partly alias an input (PyTorch's memory-overlap checks)."""
+def check_overlap(t, others, op, allow_full=True):
+    """An in-place result may not alias itself, nor partly alias an input (PyTorch's memory-overlap checks);
+    with allow_full=False (index_put) not even fully."""
     dst = t._data
     if op is not FILL and op is not ZERO and _has_internal_overlap(dst):
         if not (op is COPY and others and isinstance(others[0], Tensor) and _same_layout(others[0]._data, dst)):
@@ -71,7 +72,7 @@ def check_overlap(t, others, op):
             continue
         if not (_dense(src) and _dense(dst)):
             continue  # PyTorch does not decide overlap for non-dense layouts, and allows the op
-        if not _same_layout(src, dst) or op is INDEX_PUT_OP[0]:
+        if not allow_full or not _same_layout(src, dst):
             raise RuntimeError(MSG_PARTIAL_OVERLAP)
 
 
@@ -92,9 +93,6 @@ def _dense(a):
             return False
         expected *= n
     return True
-
-
-INDEX_PUT_OP = [None]  # set by indexing (it refuses even a full overlap)
 
 
 def forward_name_of(op):
@@ -164,12 +162,13 @@ def _write(t, out, op_name):
         raise
 
 
-def apply_inplace(op, t, others=(), kw=None):
+def apply_inplace(op, t, others=(), kw=None, overlap_checked=False):
     """Runs registry `op` with `t` as its first input and writes the result into `t`."""
     inputs = (t,) + tuple(others)
     record = will_record(op, inputs)
     check_inplace(t, record)
-    check_overlap(t, others, op)
+    if not overlap_checked:
+        check_overlap(t, others, op)
     old = t._data.copy() if record and _reads_self(op, inputs) else t._data
     result = apply(op, inputs, kw, record=False)
     node = None
@@ -188,9 +187,7 @@ def apply_inplace(op, t, others=(), kw=None):
     if node._saved is not None and node._saved[_RESULT] is True:
         node._saved[_RESULT] = (t._data, t._vc, t._vc.v)
     if t._base is None:
-        _move_retain(t, t._grad_fn, node)
-        t._grad_fn = node
-        t._output_nr = 0
+        set_history(t, node)
     else:
         _rebase_view(t, node)
         if node._saved is not None and type(node._saved[_RESULT]) is tuple:
@@ -198,22 +195,11 @@ def apply_inplace(op, t, others=(), kw=None):
     return t
 
 
-def _move_retain(t, old, new):
-    """retain_grad() follows the tensor to its new history (PyTorch moves the hook)."""
-    if t._extra is not None and t._extra.retains_grad and new is not None:
-        if old is not None and old._x is not None and old._x.retain:
-            old._x.retain.pop(t._output_nr, None)
-        new._set_retain(0, t)
-
-
 def _rebase_view(view, node):
     """An in-place op on a view: the base's new history is CopySlices(old history, view region, op)."""
     base = view._base
     base_edge = _edge(base)
-    old = base._grad_fn
-    base._grad_fn = CopySlices(base_edge, view._view.fn, node, base._data)
-    _move_retain(base, old, base._grad_fn)
-    base._output_nr = 0
+    set_history(base, CopySlices(base_edge, view._view.fn, node, base._data))
     view._view.version = -1  # the view re-derives its grad_fn from the base on next access
     _view_grad_fn(view)
 
@@ -290,5 +276,3 @@ def zero_(t):
     return apply_inplace(ZERO, t)
 
 
-def binary_inplace(op, t, other, kw=None):
-    return apply_inplace(op, t, (other,), kw)

@@ -133,7 +133,7 @@ def _cast_inputs(op, inputs, arrays):
     dt = None
     uniform = True
     for a in inputs:
-        if type(a) is Tensor or isinstance(a, Tensor):
+        if isinstance(a, Tensor):
             if dt is None:
                 dt = a._dtype
             elif a._dtype is not dt:
@@ -233,12 +233,13 @@ def _make_views(op, x, out, kw, requires):
     base = x._base if x._base is not None else x
     parent = x._view.fn if x._base is not None and x._view is not None else None
     vc = x._vc
-    no_grad = not _gstate.grad_enabled
-    # NOTE: a view of a view inherits how its parent was made (multi-output, no_grad), as in PyTorch.
+    # no_grad: 0 made with grad mode on; 1 made under no_grad; 2 a view of such a view (PyTorch words its
+    # refusal differently). A view of a view inherits how its parent was made, as in PyTorch.
+    no_grad = 0 if _gstate.grad_enabled else 1
     parent_info = x._view if x._base is not None else None
     if parent_info is not None:
-        # 1: made under no_grad; 2: a view of such a view (PyTorch words its refusal differently)
-        no_grad = 1 if no_grad else (2 if parent_info.no_grad else 0)
+        if not no_grad and parent_info.no_grad:
+            no_grad = 2
         multi_meta = multi or parent_info.multi
         creator = op if multi or not parent_info.multi else parent_info.op
     else:
@@ -257,13 +258,8 @@ def _view_fn(op, kw, index, parent):
     """A function that re-derives this view from any array laid out like the root base."""
     fwd = op.fwd
     kw = kw or {}
-    if index is None:
-        if parent is None:
-            return lambda a: fwd(np, a, **kw)
-        return lambda a: fwd(np, parent(a), **kw)
-    if parent is None:
-        return lambda a: fwd(np, a, **kw)[index]
-    return lambda a: fwd(np, parent(a), **kw)[index]
+    own = (lambda a: fwd(np, a, **kw)) if index is None else (lambda a: fwd(np, a, **kw)[index])
+    return own if parent is None else (lambda a: own(parent(a)))
 
 
 _NO_EDGE = (None, 0)
@@ -353,9 +349,7 @@ def unbroadcast(g, shape, xp):
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
     if axes:
         g = xp.sum(g, axis=axes, keepdims=True)
-    if lead:
-        g = xp.reshape(g, shape)
-    elif g.shape != shape:
+    if g.shape != shape:
         g = xp.reshape(g, shape)
     return g
 

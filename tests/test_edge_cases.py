@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from difftools import assert_same
-from difftools import bug
+from difftools import bug, capture_exc as exc
 
 
 
@@ -37,15 +37,6 @@ def _settle(obj):
 
 def same(program, **kw):
     return assert_same(lambda torch: _settle(program(torch)), **kw)
-
-
-def exc(f):
-    """Runs f() and returns (exception class name, message) or None, so a program can go on."""
-    try:
-        f()
-    except Exception as e:  # noqa: BLE001 - the exception is the observation
-        return (type(e).__name__, str(e))
-    return None
 
 
 def gv(gs):

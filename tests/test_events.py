@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import glassgrad as torch
-from glassgrad.explain import set_listener
+from glassgrad.explain import KINDS, set_listener
 
 
 @pytest.fixture
@@ -56,6 +56,7 @@ def test_each_cut_reports_its_kind(events, kind):
     events.clear()
     CASES[kind](x)
     assert kind in kinds(events), f"expected a {kind!r} event, got {events}"
+    assert set(kinds(events)) <= KINDS, f"undeclared event kinds: {set(kinds(events)) - KINDS}"
 
 
 def test_data_assignment_is_reported(events):

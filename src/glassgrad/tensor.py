@@ -313,10 +313,6 @@ class Tensor:
     def untyped_storage(self):
         raise NotImplementedError("glassgrad does not implement torch.Tensor.untyped_storage")
 
-    @property
-    def _is_view_(self):
-        return self._base is not None
-
     def is_view(self):
         return self._base is not None
 

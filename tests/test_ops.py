@@ -27,10 +27,14 @@ _SELECT_0D = ("BUG: select / an int index that yields a 0-dim result returns a N
 
 # (suite, row, sample descs, dtype) -> reason; "*" matches anything, a tuple matches any of its descs.
 XFAIL = {}
+_ROWS = {op.name: op for op in op_db}
 
 
 def _xfail_reason(suite, row, desc="*", dtype="*"):
-    for (s, r, d, t), reason in XFAIL.items():
+    """The reason a check is a known bug: from XFAIL here, or from the row's own `xfail` entries."""
+    op = _ROWS.get(row)
+    entries = list(XFAIL.items()) + [((s, row, d, t), reason) for (s, d, t), reason in (op.xfail if op else {}).items()]
+    for (s, r, d, t), reason in entries:
         descs = d if isinstance(d, tuple) else (d,)
         if s == suite and r == row and ("*" in descs or desc in descs) and t in ("*", dtype):
             return reason
@@ -279,13 +283,34 @@ def _api_params():
     return out
 
 
+_NAMESPACES = ("nn.functional.", "linalg.", "special.")
+
+
+def _lookup(mod, dotted):
+    for part in dotted.split("."):
+        mod = getattr(mod, part, None)
+        if mod is None:
+            return None
+    return mod
+
+
 @pytest.mark.parametrize("name", _api_params())
 def test_public_name_exists(name):
+    """A row's api names a torch-level function / Tensor method (`abs`), or a function in a namespace
+    (`nn.functional.relu`, `linalg.inv`, `special.erf`); each must exist wherever PyTorch has it."""
     missing = []
-    if not name.startswith("__") and hasattr(torch, name) and not hasattr(glassgrad, name):
-        missing.append(f"glassgrad.{name} (torch.{name} exists)")
-    if hasattr(torch.Tensor, name) and not hasattr(glassgrad.Tensor, name):
-        missing.append(f"glassgrad.Tensor.{name} (torch.Tensor.{name} exists)")
+    if name.startswith(_NAMESPACES):
+        if _lookup(torch, name) is None:
+            pytest.fail(f"row api {name!r}: torch.{name} does not exist either", pytrace=False)
+        if _lookup(glassgrad, name) is None:
+            missing.append(f"glassgrad.{name}")
+    else:
+        if not name.startswith("__") and hasattr(torch, name) and not hasattr(glassgrad, name):
+            missing.append(f"glassgrad.{name} (torch.{name} exists)")
+        if hasattr(torch.Tensor, name) and not hasattr(glassgrad.Tensor, name):
+            missing.append(f"glassgrad.Tensor.{name} (torch.Tensor.{name} exists)")
+        if not hasattr(torch, name) and not hasattr(torch.Tensor, name):
+            pytest.fail(f"row api {name!r}: neither torch.{name} nor torch.Tensor.{name} exists", pytrace=False)
     assert not missing, "missing public names: " + ", ".join(missing)
 
 

@@ -69,20 +69,6 @@ def expand_copy(input, *size):
     return input.expand(*size).clone()
 
 
-def nonzero(input, *, as_tuple=False):
-    import numpy as _np
-    from .tensor import _new
-    nz = _np.nonzero(input._data)
-    if as_tuple:
-        return tuple(_new(a.astype(_np.int64), int64) for a in nz)
-    return _new(_np.stack(nz, axis=1).astype(_np.int64) if nz else _np.zeros((0, 0), _np.int64), int64)
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    import numpy as _np
-    return _builtins.bool(_np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def equal(input, other):
-    import numpy as _np
-    return input._data.shape == other._data.shape and _builtins.bool(_np.array_equal(input._data, other._data))
+# every op family's torch-level names (ops/*.py, API["torch"]); last, so the families own their names
+globals().update(_ops.exported("torch"))
+from . import nn, linalg, special  # noqa: E402

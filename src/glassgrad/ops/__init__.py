@@ -1,10 +1,30 @@
-"""The op library, and the Tensor methods and operators that call it."""
+"""The op library, and the Tensor methods and operators that call it.
+
+Each op family module declares its public names in `API`, by namespace: "torch" (glassgrad.X), "Tensor"
+(methods), "nn.functional", "linalg" and "special". A value is a tuple of the module's attribute names, or a
+dict {public name: object} where the public name differs. `exported(namespace)` collects them; the Tensor
+methods are installed here, the namespaces by glassgrad/__init__.py, nn/functional.py, linalg.py, special.py.
+"""
 from ..tensor import Tensor
 from . import elementwise as E, reduction as R, shape as S, linalg as L, indexing as I, creation as C
 from . import inplace as IP
+from . import unary, activation, sorting, decomposition, scatter, conv, pool, layers, loss
 from .registry import apply
 
-__all__ = ["E", "R", "S", "L", "I", "C", "IP"]
+__all__ = ["E", "R", "S", "L", "I", "C", "IP", "FAMILIES", "exported"]
+
+FAMILIES = (E, unary, R, sorting, L, decomposition, S, I, scatter, C, activation, conv, pool, layers, loss)
+
+
+def exported(namespace):
+    """{public name: object} of one namespace over all op families."""
+    out = {}
+    for fam in FAMILIES:
+        names = fam.API.get(namespace, ())
+        items = names.items() if isinstance(names, dict) else ((n, getattr(fam, n)) for n in names)
+        for name, obj in items:
+            out[name] = obj
+    return out
 
 
 def _operand(other, reflected=False):
@@ -211,3 +231,5 @@ def _cuda(self, device=None, non_blocking=False, memory_format=None):
 
 
 _install()
+for _name, _obj in exported("Tensor").items():
+    setattr(Tensor, _name, _obj)

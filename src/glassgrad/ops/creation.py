@@ -14,6 +14,9 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
            "rand_like", "randn_like", "randint_like", "manual_seed", "seed", "initial_seed", "Generator",
            "default_generator", "to"]
 
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+
 MSG_COPY_CONSTRUCT = ("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
                       "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
 MSG_INT_REQUIRES_GRAD = "Only Tensors of floating point and complex dtype can require gradients"

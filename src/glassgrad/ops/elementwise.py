@@ -10,6 +10,9 @@ __all__ = ["add", "sub", "mul", "div", "true_divide", "neg", "pow", "exp", "log"
            "tanh", "sigmoid", "relu", "sign", "floor", "eq", "ne", "lt", "le", "gt", "ge", "rsub",
            "reciprocal", "square", "clamp", "where"]
 
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+
 
 # NOTE: PyTorch computes 1/0, log(0), sqrt(-1), exp(1000) silently; NumPy would warn.
 _quiet = quiet
@@ -365,3 +368,25 @@ def _scalar_tensor(v, dt):
     import numpy as np
     from ..tensor import _new
     return _new(np.asarray(v, dtype=dt.np), dt)
+
+
+ALLCLOSE = primitive("allclose", lambda xp, x, y, *, rtol, atol, equal_nan: xp.allclose(x, y, rtol=rtol, atol=atol,
+                                                                                        equal_nan=equal_nan))
+EQUAL = primitive("equal", lambda xp, x, y: x.shape == y.shape and bool(xp.array_equal(x, y)))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(ALLCLOSE.fwd(_xp(input), input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other):
+    return bool(EQUAL.fwd(_xp(input), input._data, other._data))
+
+
+def _xp(t):
+    from ..backends import get_array_module
+    return get_array_module(t._data)
+
+
+API["torch"] += ("allclose", "equal")
+API["Tensor"] += ("allclose", "equal")

@@ -13,6 +13,9 @@ from ..tensor import Tensor
 
 __all__ = ["getitem", "setitem", "index", "index_put_"]
 
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+
 
 def _index_vjp(grad, x_shape, indices, xp):
     if xp is not np:

@@ -4,6 +4,9 @@ from ..tensor import Tensor
 
 __all__ = ["matmul", "mm", "mv", "dot", "bmm"]
 
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+
 
 def _mm_x(grad, y, xp):
     return xp.matmul(grad, xp.swapaxes(y, -1, -2))

@@ -10,6 +10,9 @@ from .. import _dtype as D
 
 __all__ = ["sum", "mean", "argmax", "argmin", "max", "min"]
 
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+
 
 def _dims(dim, ndim):
     if dim is None:

@@ -22,7 +22,7 @@ from ..autograd.graph import Node, ERR_BACKWARD_TWICE
 from ..explain.events import tracking_event
 from ..tensor import Tensor, ViewInfo, _new, _edge, _extra
 
-__all__ = ["primitive", "defvjp", "apply", "NON_DIFFERENTIABLE", "ZERO_GRAD", "OpDef", "OpNode",
+__all__ = ["primitive", "defvjp", "apply", "call", "TENSOR_XP", "NON_DIFFERENTIABLE", "ZERO_GRAD", "OpDef", "OpNode",
            "unbroadcast", "check_saved_version"]
 
 _gstate = grad_mode.state
@@ -124,6 +124,25 @@ def _spec(op, fn):
         else:
             raise TypeError(f"VJP of {op.name} reads unknown name {p!r}")
     return tuple(spec)
+
+
+# ---- VJPs that call other ops --------------------------------------------------------------------
+
+# Functions with NumPy's signatures over tensors, that a VJP may call as `xp.<name>` beyond those in
+# ops/tensor_xp.py; an op family registers here the ones its VJPs need, next to those VJPs.
+TENSOR_XP = {}
+
+
+def call(xp, op, *inputs, **kw):
+    """Runs the primitive `op` from inside a VJP: on arrays when `xp` is an array module, and as a recorded op
+    when `xp` is the tensor namespace (create_graph=True), so that `op`'s own VJP gives the next order.
+
+        # conv2d's input gradient is a transposed convolution, itself differentiable
+        defvjp(CONV2D, x=lambda grad, w, xp: call(xp, CONV_T2D, grad, w))
+    """
+    if getattr(xp, "RECORDS", False):
+        return apply(op, inputs, kw or None)
+    return op.fwd(xp, *inputs, **kw)
 
 
 # ---- forward -----------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ __all__ = ["Size", "view", "reshape", "flatten", "squeeze", "unsqueeze", "transp
            "expand_as", "narrow", "select", "unbind", "split", "chunk", "diagonal", "unfold", "cat", "stack",
            "contiguous", "clone", "movedim"]
 
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+
 
 class Size(tuple):
     """torch.Size: a tuple that prints as `torch.Size([2, 3])`."""

@@ -11,7 +11,9 @@ import numpy as np
 from .. import _dtype as D
 from ..tensor import Tensor, _new
 from . import elementwise as E, reduction as R, shape as S, linalg as L, indexing as I
-from .registry import apply
+from .registry import apply, TENSOR_XP
+
+RECORDS = True  # registry.call runs primitives as recorded ops under this namespace
 
 __all__ = ["exp", "log", "sqrt", "sign", "cos", "sin", "tanh", "where", "sum", "reshape", "broadcast_to",
            "swapaxes", "transpose", "expand_dims", "matmul", "zeros", "concatenate", "stack", "index",
@@ -99,3 +101,11 @@ def scatter_flat(shape, idx, g):
     z = zeros((math.prod(shape),), g.dtype)
     out = apply(I.INDEX_PUT, (z, S.reshape(g, -1)), {"indices": (idx.reshape(-1),), "accumulate": True})
     return S.reshape(out, shape)
+
+
+def __getattr__(name):
+    fn = TENSOR_XP.get(name)
+    if fn is None:
+        raise AttributeError(f"glassgrad's tensor namespace has no xp.{name}: a VJP that calls it cannot build a "
+                             f"graph for create_graph=True (register one in ops.registry.TENSOR_XP)")
+    return fn

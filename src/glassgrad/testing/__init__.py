@@ -5,8 +5,9 @@
 
 Importing this package does not import torch or hypothesis.
 """
-from .opinfo import (OpInfo, SampleInput, op_db, op_by_name, make_samples, make_maker, build_args, flatten_arrays,
-                     as_list, FLOAT_DTYPES)
+from .opinfo import (OpInfo, SampleInput, make_samples, make_maker, build_args, flatten_arrays, as_list,
+                     FLOAT_DTYPES)
+from .op_db import op_db, op_by_name
 
 __all__ = ["OpInfo", "SampleInput", "op_db", "op_by_name", "make_samples", "make_maker", "build_args",
            "flatten_arrays", "as_list", "FLOAT_DTYPES"]

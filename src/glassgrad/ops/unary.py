@@ -1,0 +1,5 @@
+"""Unary maths: exp/log families, trigonometric and hyperbolic functions, erf family, rounding, nan_to_num."""
+from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE, ZERO_GRAD  # noqa: F401
+
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}

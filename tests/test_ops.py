@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 torch = pytest.importorskip("torch")
 import glassgrad  # noqa: E402
 from glassgrad.autograd.gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
-from glassgrad.testing import FLOAT_DTYPES, op_db, make_samples, make_maker, build_args, flatten_arrays, as_list  # noqa: E402
+from glassgrad.testing import FLOAT_DTYPES, op_db, make_samples, make_error_inputs, make_maker, build_args, flatten_arrays, as_list  # noqa: E402
 
 _SELECT_0D = ("BUG: select / an int index that yields a 0-dim result returns a NumPy scalar, not a 0-dim view: "
               "its double backward (and x[i] = v, x[i].add_(1) on a 1-D tensor) raise TypeError")
@@ -271,6 +271,39 @@ def test_reduction_dims_match_torch(op, data, dtype, seed, keepdim):
                               st.lists(dim_value, min_size=1, max_size=nd,
                                        unique_by=lambda d: d % nd).map(tuple)), label="dim")
     check_against_torch(op, op.from_shapes(_maker(op, dtype, seed), shape, dim=dim, keepdim=keepdim), dtype)
+
+
+# ---- 5. bad input: PyTorch's exception class, a message that says what was expected -----------------
+def _error_params():
+    out = []
+    for op in op_db:
+        for e in make_error_inputs(op):
+            reason = _xfail_reason("error", op.name, e.sample.desc)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(op, e, id=f"{op.name}-{e.sample.desc}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("op,err", _error_params())
+def test_bad_input_raises_like_torch(op, err):
+    import re
+    sample = err.sample
+    t_args, t_kwargs, _ = build_args(torch, sample)
+    with pytest.raises(Exception) as t_info:
+        op.call(torch, *t_args, **t_kwargs)
+    assert t_info.type is err.error, (f"the row's expected class is wrong: torch raises {t_info.type.__name__}: "
+                                      f"{t_info.value}")
+    g_args, g_kwargs, _ = build_args(glassgrad, sample)
+    try:
+        op.call(glassgrad, *g_args, **g_kwargs)
+    except Exception as e:  # noqa: BLE001 - the class is what is checked
+        assert type(e) is err.error, (f"{op.name} {sample.desc}: glassgrad raised {type(e).__name__}: {e}\n"
+                                      f"torch raises {t_info.type.__name__}: {t_info.value}")
+        assert re.search(err.match, str(e)), (f"{op.name} {sample.desc}: message {str(e)!r} does not match "
+                                              f"{err.match!r}\n(torch says: {t_info.value})")
+    else:
+        pytest.fail(f"{op.name} {sample.desc}: glassgrad raised nothing; torch raises {t_info.type.__name__}: "
+                    f"{t_info.value}", pytrace=False)
 
 
 # ---- public names ---------------------------------------------------------------------------------

@@ -5,9 +5,9 @@
 
 Importing this package does not import torch or hypothesis.
 """
-from .opinfo import (OpInfo, SampleInput, make_samples, make_maker, build_args, flatten_arrays, as_list,
+from .opinfo import (OpInfo, SampleInput, ErrorInput, make_samples, make_error_inputs, make_maker, build_args, flatten_arrays, as_list,
                      FLOAT_DTYPES)
 from .op_db import op_db, op_by_name
 
-__all__ = ["OpInfo", "SampleInput", "op_db", "op_by_name", "make_samples", "make_maker", "build_args",
+__all__ = ["OpInfo", "SampleInput", "ErrorInput", "make_error_inputs", "op_db", "op_by_name", "make_samples", "make_maker", "build_args",
            "flatten_arrays", "as_list", "FLOAT_DTYPES"]

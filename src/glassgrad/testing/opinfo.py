@@ -23,8 +23,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-__all__ = ["OpInfo", "SampleInput", "make_samples", "make_maker", "build_args", "flatten_arrays", "as_list",
-           "FLOAT_DTYPES", "FI", "S", "unary_row", "binary_row", "reduction_row", "row", "unary_samples",
+__all__ = ["OpInfo", "SampleInput", "ErrorInput", "make_samples", "make_maker", "build_args", "flatten_arrays", "as_list",
+           "FLOAT_DTYPES", "FI", "S", "E", "make_error_inputs", "unary_row", "binary_row", "reduction_row", "row", "unary_samples",
            "binary_samples", "NONZERO", "POS"]
 
 FLOAT_DTYPES = ("float32", "float64")
@@ -39,6 +39,15 @@ class SampleInput:
     args: tuple
     kwargs: dict = field(default_factory=dict)
     gradcheck: bool = True
+
+
+@dataclass
+class ErrorInput:
+    """A call that must fail: PyTorch raises `error` (a class), and glassgrad raises the same class with a message
+    matching the regex `match` (naming the op, the shapes or dtypes involved, and what was expected)."""
+    sample: SampleInput
+    error: type
+    match: str
 
 
 @dataclass
@@ -58,6 +67,7 @@ class OpInfo:
     torch_op: Optional[Callable] = None         # when torch must be called differently
     tol: dict = field(default_factory=dict)     # {"float32": (rtol, atol), ...} overrides
     xfail: dict = field(default_factory=dict)   # {(suite, sample desc or "*", dtype or "*"): "BUG: ..."}
+    error_inputs: Optional[Callable] = None     # error_inputs(make) -> [ErrorInput] (float32 samples)
 
     def call(self, mod, *args, **kwargs):
         fn = self.torch_op if (self.torch_op is not None and mod.__name__ == "torch") else self.op
@@ -97,6 +107,14 @@ def make_samples(op, dtype, seed=0):
     """The row's samples for a dtype, deterministic per (row, dtype, seed)."""
     rng = np.random.default_rng([zlib.crc32(op.name.encode()), zlib.crc32(dtype.encode()), seed])
     return op.sample_inputs(make_maker(dtype, rng, op.domain, op.away))
+
+
+def make_error_inputs(op, seed=0):
+    """The row's ErrorInputs (float32 samples), deterministic per row."""
+    if op.error_inputs is None:
+        return []
+    rng = np.random.default_rng([zlib.crc32(op.name.encode()), seed])
+    return op.error_inputs(make_maker("float32", rng, op.domain, op.away))
 
 
 def flatten_arrays(obj):
@@ -160,6 +178,11 @@ def as_list(out):
 
 def S(desc, *args, gradcheck=True, **kwargs):
     return SampleInput(desc, args, kwargs, gradcheck)
+
+
+def E(desc, error, match, *args, **kwargs):
+    """An ErrorInput: E("mismatch", RuntimeError, r"mat1 and mat2 shapes cannot be multiplied", a, b)."""
+    return ErrorInput(SampleInput(desc, args, kwargs, False), error, match)
 
 
 # ---- row builders shared by the family tables in glassgrad.testing.op_db ----------------------

@@ -1,7 +1,7 @@
 """OpInfo rows: convolution, fold and unfold."""
 import numpy as np
 
-from ..opinfo import OpInfo, S, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
+from ..opinfo import OpInfo, S, E, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
 
 ROWS = [
 ]

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..opinfo import OpInfo, S, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
+from ..opinfo import OpInfo, S, E, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
 
 def _sigmoid_ref(x):
     return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(x.dtype)

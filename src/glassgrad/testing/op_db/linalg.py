@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..opinfo import OpInfo, S, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
+from ..opinfo import OpInfo, S, E, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
 
 # ---- linear algebra --------------------------------------------------------------------------------
 _MATMUL_SHAPES = (("1d@1d", (4,), (4,)), ("2d@1d", (3, 4), (4,)), ("1d@2d", (4,), (4, 2)),

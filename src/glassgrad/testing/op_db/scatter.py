@@ -1,7 +1,7 @@
 """OpInfo rows: gather, scatter, index_* and masked_* ops."""
 import numpy as np
 
-from ..opinfo import OpInfo, S, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
+from ..opinfo import OpInfo, S, E, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
 
 ROWS = [
 ]

@@ -2,7 +2,8 @@
 PyTorch prints them."""
 import collections
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "cummax", "cummin", "median", "sort", "topk", "kthvalue", "slogdet", "linalg_slogdet",
+           "qr", "linalg_qr", "linalg_eigh", "svd", "linalg_svd", "linalg_lstsq"]
 
 
 def _make(name, fields):
@@ -18,3 +19,17 @@ def _make(name, fields):
 
 max = _make("max", ("values", "indices"))
 min = _make("min", ("values", "indices"))
+cummax = _make("cummax", ("values", "indices"))
+cummin = _make("cummin", ("values", "indices"))
+median = _make("median", ("values", "indices"))
+sort = _make("sort", ("values", "indices"))
+topk = _make("topk", ("values", "indices"))
+kthvalue = _make("kthvalue", ("values", "indices"))
+slogdet = _make("slogdet", ("sign", "logabsdet"))
+linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
+qr = _make("qr", ("Q", "R"))
+linalg_qr = _make("linalg_qr", ("Q", "R"))
+linalg_eigh = _make("linalg_eigh", ("eigenvalues", "eigenvectors"))
+svd = _make("svd", ("U", "S", "V"))
+linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
+linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))

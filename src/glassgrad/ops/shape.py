@@ -1,20 +1,25 @@
 """Shape ops. The view ops share memory and the version counter with their input's base."""
 import math
-
-import numpy as np
+import warnings
 
 from .registry import primitive, defvjp, apply
 from ..autograd import grad_mode
 from ..autograd.graph import Node
+from ..backends import get_array_module
 from ..tensor import Tensor, _new, _edge, _wrap_dim
 from .. import _dtype as D
 
-__all__ = ["Size", "view", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "t", "permute", "expand",
-           "expand_as", "narrow", "select", "unbind", "split", "chunk", "diagonal", "unfold", "cat", "stack",
-           "contiguous", "clone", "movedim"]
+__all__ = ["Size", "view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "t", "permute",
+           "expand", "expand_as", "broadcast_to", "broadcast_tensors", "narrow", "select", "unbind", "split", "chunk",
+           "tensor_split", "diagonal", "unfold", "cat", "concat", "concatenate", "stack", "hstack", "vstack",
+           "row_stack", "dstack", "column_stack", "meshgrid", "contiguous", "clone", "movedim", "moveaxis",
+           "swapaxes", "swapdims"]
 
-# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
-API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py). The copies that rearrange
+# elements (flip, roll, repeat, pad ...) live in ops/layout.py and are exported from here (end of module).
+_NEW = ("unflatten", "broadcast_to", "moveaxis", "tensor_split")
+API = {"torch": _NEW + ("broadcast_tensors", "hstack", "vstack", "row_stack", "dstack", "column_stack", "meshgrid"),
+       "Tensor": _NEW, "nn.functional": (), "linalg": (), "special": ()}
 
 
 class Size(tuple):
@@ -35,7 +40,7 @@ class Size(tuple):
 
 
 def _writable_strided(xp, a, shape, strides):
-    return np.lib.stride_tricks.as_strided(a, shape=shape, strides=strides, writeable=True)
+    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides, writeable=True)
 
 
 # ---- views ------------------------------------------------------------------------------------
@@ -71,12 +76,20 @@ SQUEEZE_DIMS = primitive("squeeze_dims", _squeeze_dims, view=True, node="Squeeze
 defvjp(SQUEEZE_DIMS, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
 UNSQUEEZE = primitive("unsqueeze", lambda xp, x, *, dim: xp.expand_dims(x, dim), view=True)
 defvjp(UNSQUEEZE, x=lambda grad, x_shape, xp: xp.reshape(grad, x_shape))
-TRANSPOSE = primitive("transpose", lambda xp, x, *, dim0, dim1: xp.swapaxes(x, dim0, dim1), view=True)
-defvjp(TRANSPOSE, x=lambda grad, dim0, dim1, xp: xp.swapaxes(grad, dim0, dim1))
+# NOTE: a 0-dim tensor has one implicit dim for PyTorch (transpose(0, -1) is allowed), none for NumPy
+TRANSPOSE = primitive("transpose", lambda xp, x, *, dim0, dim1: xp.swapaxes(x, dim0, dim1) if x.ndim else x.view(),
+                      view=True)
+defvjp(TRANSPOSE, x=lambda grad, dim0, dim1, xp: xp.swapaxes(grad, dim0, dim1) if grad.ndim else grad)
 T = primitive("t", lambda xp, x: x.T, view=True)
 defvjp(T, x=lambda grad, xp: xp.swapaxes(grad, 0, -1) if grad.ndim == 2 else grad)
 PERMUTE = primitive("permute", lambda xp, x, *, dims: xp.transpose(x, dims), view=True)
-defvjp(PERMUTE, x=lambda grad, dims, xp: xp.transpose(grad, tuple(np.argsort(dims))))
+defvjp(PERMUTE, x=lambda grad, dims, xp: xp.transpose(grad, _inverse(dims)))
+
+
+def _inverse(perm):
+    return tuple(sorted(range(len(perm)), key=perm.__getitem__))
+
+
 def _expand_fwd(xp, x, *, shape):
     if tuple(shape) == x.shape:
         return x.view()
@@ -137,8 +150,8 @@ def _diagonal_fwd_checked(xp, x, *, offset, dim1, dim2):
 
 def _diagonal_vjp(grad, x_shape, offset, dim1, dim2, xp):
     z = xp.zeros(x_shape, dtype=grad.dtype)
-    if xp is np:
-        _diagonal_fwd_checked(np, z, offset=offset, dim1=dim1, dim2=dim2)[...] = grad
+    if not getattr(xp, "RECORDS", False):
+        _diagonal_fwd_checked(xp, z, offset=offset, dim1=dim1, dim2=dim2)[...] = grad
     else:
         diagonal(z, offset, dim1, dim2).copy_(grad)  # recorded: the gradient of the gradient flows back
     return z
@@ -157,12 +170,13 @@ def _unfold_fwd(xp, x, *, dimension, size, step):
 
 
 def _unfold_vjp(grad, x_shape, dimension, size, step, xp):
-    # Each window adds its gradient back onto the span it was cut from (windows may overlap).
+    # Each window adds its gradient back onto the span it was cut from (windows may overlap): one strided
+    # add per offset inside the window, over all windows at once.
     z = xp.zeros(x_shape, dtype=grad.dtype)
-    windows = xp.moveaxis(grad, -1, dimension + 1)
-    for k in range(grad.shape[dimension]):
-        sl = (slice(None),) * dimension + (slice(k * step, k * step + size),)
-        z[sl] += windows[(slice(None),) * dimension + (k,)]
+    n = grad.shape[dimension]
+    lead = (slice(None),) * dimension
+    for j in range(size):
+        z[lead + (slice(j, j + step * (n - 1) + 1, step),)] += grad[(Ellipsis, j)]
     return z
 
 
@@ -207,12 +221,15 @@ class _JoinNode(Node):
         from ..autograd.engine import state
         out = []
         start = 0
+        lead = (slice(None),) * self._dim
         for (shape, dt), n in zip(self._metas, self._sizes):
-            if self._stack:
-                gi = g[(slice(None),) * self._dim + (start,)]
+            if n is None:  # a legacy 1-D empty input that cat skipped
+                gi = g.new_zeros(shape) if state.create_graph else get_array_module(g).zeros(shape, g.dtype)
+            elif self._stack:
+                gi = g[lead + (start,)]
             else:
-                gi = g[(slice(None),) * self._dim + (slice(start, start + n),)]
-            start += n
+                gi = g[lead + (slice(start, start + n),)]
+            start += n or 0
             if state.create_graph:
                 gi = gi if gi.dtype is dt else gi.to(dt)
             elif gi.dtype != dt.np:
@@ -229,32 +246,57 @@ class StackBackward0(_JoinNode):
     __slots__ = ()
 
 
+def _legacy_empty(t):
+    # NOTE: cat skips 1-D empty tensors whatever the other shapes (PyTorch's legacy behaviour)
+    return t._data.shape == (0,)
+
+
+def _check_cat(tensors, dim):
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    kept = [(i, t._data.shape) for i, t in enumerate(tensors) if not _legacy_empty(t)]
+    if not kept:
+        return 0
+    first = kept[0][1]
+    d = _wrap_dim(dim, len(first))
+    for i, shape in kept[1:]:
+        if len(shape) != len(first):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} and {len(shape)}")
+        for k, (a, b) in enumerate(zip(first, shape)):
+            if k != d and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got "
+                                   f"size {b} for tensor number {i} in the list.")
+    return d
+
+
+def _check_stack(tensors, dim):
+    first = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != first:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and "
+                               f"{list(t._data.shape)} at entry {i}")
+    return _wrap_dim(dim, len(first) + 1)
+
+
 def _join(tensors, dim, stacking):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError(f"{'stack' if stacking else 'torch.cat'}(): expected a non-empty list of Tensors")
-    if not stacking:
-        for i, t in enumerate(tensors):
-            if t._data.ndim == 0:
-                raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+        if stacking:
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    d = _check_stack(tensors, dim) if stacking else _check_cat(tensors, dim)
     dt = D.result_type(*tensors)
-    arrays = [t._data if t._dtype is dt else t._data.astype(dt.np) for t in tensors]
-    ndim = tensors[0]._data.ndim + (1 if stacking else 0)
-    if not stacking:
-        arrays_nonempty = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)]
-        arrays = arrays_nonempty or arrays
-        ndim = arrays[0].ndim
-    d = _wrap_dim(dim, ndim)
-    try:
-        out = np.stack(arrays, d) if stacking else np.concatenate(arrays, d)
-    except ValueError as e:
-        raise RuntimeError(str(e)) from None
+    skip = [not stacking and _legacy_empty(t) and not all(_legacy_empty(u) for u in tensors) for t in tensors]
+    arrays = [t._data if t._dtype is dt else t._data.astype(dt.np) for t, s in zip(tensors, skip) if not s]
+    xp = get_array_module(arrays[0])
+    out = xp.stack(arrays, d) if stacking else xp.concatenate(arrays, d)
     edges = [_edge(t) for t in tensors]
     if grad_mode.state.grad_enabled and dt.is_floating_point and any(e is not None for e in edges):
         node = (StackBackward0 if stacking else CatBackward0)(tuple(e or (None, 0) for e in edges))
         node._dim = d
         node._stack = stacking
-        node._sizes = [1 if stacking else (t._data.shape[d] if t._data.ndim else 0) for t in tensors]
+        node._sizes = [None if s else 1 if stacking else t._data.shape[d] for t, s in zip(tensors, skip)]
         node._metas = [(t._data.shape, t._dtype) for t in tensors]
         return _new(out, dt, node, 0)
     return _new(out, dt)
@@ -269,6 +311,45 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0, *, out=None):
     return _join(tensors, dim, True)
+
+
+def _atleast(t, n):
+    nd = t._data.ndim
+    if nd >= n:
+        return t
+    if n == 1:
+        return reshape(t, 1)
+    if n == 2:
+        return reshape(t, 1, 1) if nd == 0 else unsqueeze(t, 0)
+    return reshape(t, (1,) * (2 - nd) + t._data.shape + (1,))
+
+
+def _nonempty(tensors, name):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tensors
+
+
+def hstack(tensors, *, out=None):
+    tensors = [_atleast(t, 1) for t in _nonempty(tensors, "hstack")]
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors, *, out=None):
+    return cat([_atleast(t, 2) for t in _nonempty(tensors, "vstack")], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out=None):
+    return cat([_atleast(t, 3) for t in _nonempty(tensors, "dstack")], 2)
+
+
+def column_stack(tensors, *, out=None):
+    tensors = _nonempty(tensors, "column_stack")
+    return hstack([reshape(t, t._data.size, 1) if t._data.ndim <= 1 else t for t in tensors])
 
 
 # ---- public functions --------------------------------------------------------------------------
@@ -306,7 +387,7 @@ def view(input, *shape):
 def reshape(input, *shape):
     shape = _infer(_shape_arg(shape), input._data.size)
     try:
-        np.reshape(input._data, shape, copy=False)
+        get_array_module(input._data).reshape(input._data, shape, copy=False)
     except ValueError:
         return apply(UNSAFE_VIEW, (clone(input),), {"shape": shape})
     if not input._data.flags.c_contiguous:
@@ -361,15 +442,25 @@ def permute(input, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
                            f"the length of the desired ordering of dimensions i.e. input.dim() = {nd} is not "
                            f"equal to len(dims) = {len(dims)}")
-    return apply(PERMUTE, (input,), {"dims": tuple(_wrap_dim(d, nd) for d in dims)})
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return apply(PERMUTE, (input,), {"dims": dims})
 
 
 def movedim(input, source, destination):
     nd = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
-    src = [_wrap_dim(s, nd) for s in src]
-    dst = [_wrap_dim(d, nd) for d in dst]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
+    src_w = [_wrap_dim(s, nd) for s in src]
+    dst_w = [_wrap_dim(d, nd) for d in dst]
+    for name, given, wrapped in (("source", src, src_w), ("destination", dst, dst_w)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
+    src, dst = src_w, dst_w
     rest = [i for i in range(nd) if i not in src]
     order = [None] * nd
     for s, d in zip(src, dst):
@@ -377,6 +468,28 @@ def movedim(input, source, destination):
     it = iter(rest)
     order = [o if o is not None else next(it) for o in order]
     return permute(input, order)
+
+
+moveaxis = movedim
+
+
+def unflatten(input, dim, sizes):
+    nd = input._data.ndim
+    d = _wrap_dim(dim, nd)
+    sizes = [int(n) for n in sizes]
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = input._data.shape[d] if nd else 1
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten: only one dimension can be inferred")
+    known = math.prod(k for k in sizes if k != -1)
+    if -1 in sizes and known and n % known == 0:
+        sizes[sizes.index(-1)] = n // known
+    if math.prod(sizes) != n:
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} ({n}) in "
+                           f"the input tensor")
+    shp = input._data.shape
+    return apply(VIEW, (input,), {"shape": shp[:d] + tuple(sizes) + shp[d + 1:]})
 
 
 def expand(input, *sizes):
@@ -408,13 +521,45 @@ def expand_as(input, other):
     return expand(input, other._data.shape)
 
 
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def _broadcast_shape(shapes):
+    from .inplace import broadcast_error
+    out = shapes[0]
+    for shape in shapes[1:]:
+        n = max(len(out), len(shape))
+        a, b = (1,) * (n - len(out)) + tuple(out), (1,) * (n - len(shape)) + tuple(shape)
+        if any(x != y and x != 1 and y != 1 for x, y in zip(a, b)):
+            raise broadcast_error(out, shape)
+        out = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return out
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape; one already of that shape is returned as is."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        return ()
+    shape = _broadcast_shape([t._data.shape for t in tensors])
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
+
+
 def narrow(input, dim, start, length):
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
-    start = int(start)
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
         start += n
-    if not 0 <= start <= n or start + length > n:
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return apply(SLICE, (input,), {"dim": d, "start": start, "stop": start + length, "step": 1})
 
@@ -442,6 +587,8 @@ def select(input, dim, index):
 
 
 def unbind(input, dim=0):
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return apply(UNBIND, (input,), {"dim": _wrap_dim(dim, input._data.ndim)})
 
 
@@ -450,6 +597,10 @@ def split(tensor, split_size_or_sections, dim=0):
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
         s = split_size_or_sections
+        if s < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
+        if s == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [s] * (n // s) + ([n % s] if n % s else []) if n else [0]
         return apply(SPLIT, (tensor,), {"sizes": tuple(sizes), "dim": d})
     sizes = tuple(int(s) for s in split_size_or_sections)
@@ -460,9 +611,80 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
     size = -(-n // chunks) if n else 1
     return split(input, max(size, 1), dim)
+
+
+def _split_points(spec, name):
+    """tensor_split's argument as ('sections', n) or ('indices', list), with PyTorch's checks on tensors."""
+    if isinstance(spec, Tensor):
+        if spec._dtype is not D.int64:
+            raise RuntimeError(f"{name} expected tensor_indices_or_sections to have dtype of long, but got "
+                               f"{spec._dtype.scalar_name}")
+        if spec._data.ndim > 1:
+            raise RuntimeError(f"{name} expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {spec._data.ndim} dims")
+        return ("sections", int(spec._data)) if spec._data.ndim == 0 else ("indices", spec._data.tolist())
+    if isinstance(spec, int) or hasattr(spec, "__index__"):
+        return "sections", int(spec)
+    return "indices", [int(i) for i in spec]
+
+
+def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
+                 tensor_indices_or_sections=None):
+    """Views of `input` cut at `indices` (slices clamp, as Python's do) or into `sections` near-equal parts."""
+    spec = next(a for a in (indices_or_sections, sections, indices, tensor_indices_or_sections) if a is not None)
+    kind, value = _split_points(spec, "tensor_split")
+    if input._data.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    d = _wrap_dim(dim, input._data.ndim)
+    if kind == "sections":
+        if value <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {value}")
+        n = input._data.shape[d]
+        q, r = divmod(n, value)
+        value = [(q + 1) * i if i <= r else q * i + r for i in range(1, value)]
+    bounds = [0] + value + [None]
+    return tuple(_slice(input, d, a, b, 1) for a, b in zip(bounds, bounds[1:]))
+
+
+_meshgrid_warned = [False]
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids: each 0-D or 1-D tensor viewed along its own dimension and expanded to the grid."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        indexing = "ij"
+        if not _meshgrid_warned[0]:  # NOTE: PyTorch warns once per process
+            _meshgrid_warned[0] = True
+            warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                          "argument.", UserWarning, stacklevel=2)
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a "
+                               f"{t._data.ndim}-D tensor of shape {list(t._data.shape)}")
+        if t._dtype is not tensors[0]._dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    order = list(tensors)
+    swap = indexing == "xy" and len(order) >= 2
+    if swap:  # "xy": the first two grid dimensions trade places (Cartesian indexing)
+        order[0], order[1] = order[1], order[0]
+    shape = tuple(t._data.size for t in order)
+    grids = [expand(view(t, (1,) * i + (-1,) + (1,) * (len(order) - i - 1)), shape) for i, t in enumerate(order)]
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
@@ -483,3 +705,13 @@ def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
     return apply(CONTIGUOUS, (input,))
+
+
+# ---- the copies that rearrange elements live in ops/layout.py; this family exports them ------------------
+from .layout import (repeat, tile, repeat_interleave, flip, fliplr, flipud, roll, rot90, pad,  # noqa: E402
+                     tril_indices, triu_indices)
+
+_COPIES = ("tile", "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90")
+API["torch"] += _COPIES + ("tril_indices", "triu_indices")
+API["Tensor"] += _COPIES + ("repeat",)
+API["nn.functional"] += ("pad",)

@@ -1,4 +1,5 @@
-"""Indexing: `t[key]` and `t[key] = value`.
+"""Indexing: `t[key]`, `t[key] = value` and index_put; and the ops that make index tensors: nonzero, argwhere,
+unique, nn.functional.one_hot.
 
 Basic indices (ints, slices, None, Ellipsis) become a chain of view ops, one per index, as PyTorch
 builds them (so the nodes are SelectBackward0, SliceBackward0, UnsqueezeBackward0). Advanced indices
@@ -9,12 +10,16 @@ import numpy as np
 
 from .registry import primitive, defvjp, apply
 from . import shape as S
-from ..tensor import Tensor
+from .. import _dtype as D
+from ..backends import get_array_module
+from ..tensor import Tensor, _new, _wrap_dim
 
-__all__ = ["getitem", "setitem", "index", "index_put_"]
+__all__ = ["getitem", "setitem", "index", "index_put_", "index_put", "nonzero", "argwhere", "unique", "one_hot"]
 
 # Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
-API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
+API = {"torch": ("index_put_", "index_put", "nonzero", "argwhere", "unique"),
+       "Tensor": ("index_put_", "index_put", "nonzero", "argwhere", "unique"), "nn.functional": ("one_hot",),
+       "linalg": (), "special": ()}
 
 
 def _index_vjp(grad, x_shape, indices, xp):
@@ -64,8 +69,15 @@ def _is_basic(k):
 def _as_index_array(k):
     if isinstance(k, Tensor):
         a = k._data
-    else:
+    elif isinstance(k, (list, tuple, np.ndarray)):
         a = np.asarray(k)
+        if a.dtype.kind == "f":
+            return a.astype(np.int64)  # NOTE: PyTorch truncates a sequence of floats to indices (not a float tensor)
+    elif isinstance(k, str):
+        raise TypeError(f"new(): invalid data type 'str'")  # PyTorch tries to build an index tensor from it
+    else:
+        raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                         f"indices (got {type(k).__name__})")
     if a.dtype.kind not in "iub":
         if a.size == 0:
             return a.astype(np.int64)
@@ -188,13 +200,16 @@ def _check_bounds(t, adv):
         raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
                          + ", ".join(str(s) for s in shapes)) from None
     dim = 0
+    ordinal = 0  # NOTE: PyTorch names the dimension by the index tensor's place among the advanced indices
     for a in adv:
-        if isinstance(a, np.ndarray) and a.dtype != np.bool_ and a.size:
+        if isinstance(a, np.ndarray) and a.dtype != np.bool_:
             n = t._data.shape[dim]
             bad = (a >= n) | (a < -n)
-            if bad.any():
-                raise IndexError(f"index {int(a[bad].flat[0])} is out of bounds for dimension {dim} with size {n}")
-        dim += a.ndim if isinstance(a, np.ndarray) and a.dtype == np.bool_ else 1
+            if a.size and bad.any():
+                raise IndexError(f"index {int(a[bad].flat[0])} is out of bounds for dimension {ordinal} with size {n}")
+        is_mask = isinstance(a, np.ndarray) and a.dtype == np.bool_
+        dim += a.ndim if is_mask else 1
+        ordinal += (a.ndim if is_mask else 1) if isinstance(a, np.ndarray) else 0
 
 
 def getitem(x, key):
@@ -218,17 +233,19 @@ def setitem(x, key, value):
         copy_value_(t, value)
         return
     _check_bounds(t, adv)
-    index_put_(t, adv, value)
+    _index_put(t, adv, value, False, True)
 
 
-def index_put_(x, indices, values, accumulate=False):
-    from .inplace import apply_inplace, check_inplace, will_record
-    check_inplace(x, will_record(INDEX_PUT, (x, values)))  # PyTorch refuses a leaf before checking shapes
+def _index_put(x, indices, values, accumulate, inplace):
+    """Writes `values` at the advanced index `indices` (index arrays and full slices) of `x`."""
+    from .inplace import apply_inplace, check_inplace, check_overlap, will_record
+    if inplace:
+        check_inplace(x, will_record(INDEX_PUT, (x, values)))  # PyTorch refuses a leaf before checking shapes
     if not isinstance(values, Tensor):
         from .creation import tensor
         values = tensor(values, dtype=x._dtype)
-    from .inplace import check_overlap
-    check_overlap(x, (values,), INDEX_PUT, allow_full=False)  # PyTorch checks memory overlap before shapes
+    if inplace:
+        check_overlap(x, (values,), INDEX_PUT, allow_full=False)  # PyTorch checks memory overlap before shapes
     target = np.empty(x._data.shape, dtype=np.bool_)[tuple(indices)].shape
     shape = values._data.shape
     while shape and shape[0] == 1:
@@ -244,5 +261,116 @@ def index_put_(x, indices, values, accumulate=False):
     if values._dtype is not x._dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got {x._dtype.scalar_name} for "
                            f"the destination and {values._dtype.scalar_name} for the source.")
-    return apply_inplace(INDEX_PUT, x, (values,), {"indices": tuple(indices), "accumulate": accumulate},
-                         overlap_checked=True)
+    kw = {"indices": tuple(indices), "accumulate": accumulate}
+    if not inplace:
+        return apply(INDEX_PUT, (x, values), kw)
+    return apply_inplace(INDEX_PUT, x, (values,), kw, overlap_checked=True)
+
+
+def _public_indices(fname, x, indices, values):
+    """torch.index_put's `indices` (a tuple or list of index tensors) as index arrays, checked as PyTorch does."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"{fname}(): argument 'values' (position 3) must be Tensor, not {type(values).__name__}")
+    adv = []
+    for i, k in enumerate(indices):
+        if not isinstance(k, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(k).__name__}")
+        adv.append(_as_index_array(k))
+    used = sum(a.ndim if a.dtype == np.bool_ else 1 for a in adv)
+    if used > x._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x._data.ndim} (got {used})")
+    _check_bounds(x, adv)
+    return tuple(adv)
+
+
+def index_put_(input, indices, values, accumulate=False):
+    """`input[indices] = values` (or `+=` with accumulate=True), in place; `indices` is a tuple of index tensors.
+    Index arrays and slices (glassgrad's own advanced indices) are accepted too."""
+    if not (indices and all(isinstance(k, (np.ndarray, slice)) for k in indices)):
+        indices = _public_indices("index_put_", input, indices, values)
+    return _index_put(input, indices, values, accumulate, True)
+
+
+def index_put(input, indices, values, accumulate=False):
+    return _index_put(input, _public_indices("index_put", input, indices, values), values, accumulate, False)
+
+
+# ---- nonzero, unique, one_hot ------------------------------------------------------------------
+def _nonzero_fwd(xp, x, *, as_tuple):
+    nz = xp.nonzero(x.reshape(1) if x.ndim == 0 else x)
+    if as_tuple:
+        return tuple(a.astype(xp.int64) for a in nz)
+    out = xp.stack(nz, axis=1).astype(xp.int64)
+    return out[:, :0] if x.ndim == 0 else out
+
+
+# NOTE: indices have no gradient; as_tuple=True returns one index tensor per dimension (nout varies with ndim)
+NONZERO = primitive("nonzero", _nonzero_fwd)
+
+
+def _unique_fwd(xp, x, *, dim):
+    if dim is None:
+        values, inverse, counts = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(x.shape)
+    else:
+        values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=dim)
+        inverse = inverse.reshape(-1)
+    return values, inverse.astype(xp.int64), counts.astype(xp.int64)
+
+
+def _not_implemented(name):
+    def vjp(grad):
+        raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
+    return vjp
+
+
+# NOTE: PyTorch records unique's values output, but its backward raises.
+UNIQUE = primitive("unique", _unique_fwd, nout=3, nondiff_outputs=(1, 2), node="Unique2Backward0")
+defvjp(UNIQUE, x=_not_implemented("_unique2"))
+UNIQUE_DIM = primitive("unique_dim", _unique_fwd, nout=3, nondiff_outputs=(1, 2))
+defvjp(UNIQUE_DIM, x=_not_implemented("unique_dim"))
+
+ONE_HOT = primitive("one_hot", lambda xp, x, *, n: (x[..., None] == xp.arange(n)).astype(xp.int64))
+
+
+def nonzero(input, *, out=None, as_tuple=False):
+    if out is not None:
+        raise NotImplementedError("nonzero(): glassgrad does not support out=; use the returned tensor")
+    if as_tuple:
+        arrays = NONZERO.fwd(get_array_module(input._data), input._data, as_tuple=True)
+        return tuple(_new(a, D.int64) for a in arrays)
+    return apply(NONZERO, (input,), {"as_tuple": False})
+
+
+def argwhere(input):
+    return apply(NONZERO, (input,), {"as_tuple": False})
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    # NOTE: PyTorch's CPU kernel returns sorted values whether or not `sorted` is set; so does this.
+    if dim is None:
+        values, inverse, counts = apply(UNIQUE, (input,), {"dim": None})
+    else:
+        if input._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        values, inverse, counts = apply(UNIQUE_DIM, (input,), {"dim": _wrap_dim(dim, input._data.ndim)})
+    out = (values,) + ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
+    return out if len(out) > 1 else values
+
+
+def one_hot(tensor, num_classes=-1):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"one_hot(): argument 'tensor' (position 1) must be Tensor, not {type(tensor).__name__}")
+    if tensor._dtype is not D.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    a = tensor._data
+    if num_classes == -1:
+        if not a.size:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(a.max()) + 1
+    if a.size:
+        if int(a.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if int(a.max()) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return apply(ONE_HOT, (tensor,), {"n": num_classes})

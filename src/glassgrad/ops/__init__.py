@@ -8,12 +8,12 @@ methods are installed here, the namespaces by glassgrad/__init__.py, nn/function
 from ..tensor import Tensor
 from . import elementwise as E, reduction as R, shape as S, linalg as L, indexing as I, creation as C
 from . import inplace as IP
-from . import unary, activation, sorting, decomposition, scatter, conv, pool, layers, loss
+from . import unary, activation, sorting, decomposition, scatter, layout, conv, pool, layers, loss
 from .registry import apply
 
 __all__ = ["E", "R", "S", "L", "I", "C", "IP", "FAMILIES", "exported"]
 
-FAMILIES = (E, unary, R, sorting, L, decomposition, S, I, scatter, C, activation, conv, pool, layers, loss)
+FAMILIES = (E, unary, R, sorting, L, decomposition, S, layout, I, scatter, C, activation, conv, pool, layers, loss)
 
 
 def exported(namespace):
@@ -117,8 +117,6 @@ def _install():
     T.__rmatmul__ = _binary(L.matmul, reflected=True)
     T.__neg__ = E.neg
     T.__invert__ = E.bitwise_not
-    T.logical_not = E.logical_not
-    T.bitwise_not = E.bitwise_not
     T.__pos__ = lambda self: self
     T.__abs__ = E.abs
     T.__eq__ = _binary(E.eq)
@@ -136,14 +134,7 @@ def _install():
     T.__getitem__ = _getitem
     T.__setitem__ = _setitem
 
-    T.add, T.sub, T.mul, T.div, T.pow = E.add, E.sub, E.mul, E.div, E.pow
-    T.true_divide, T.multiply, T.subtract, T.divide = E.div, E.mul, E.sub, E.div
-    T.neg, T.negative, T.exp, T.log, T.sqrt, T.abs = E.neg, E.neg, E.exp, E.log, E.sqrt, E.abs
-    T.sin, T.cos, T.tanh, T.sigmoid, T.relu = E.sin, E.cos, E.tanh, E.sigmoid, E.relu
-    T.reciprocal, T.square, T.sign, T.floor, T.clamp, T.clip = E.reciprocal, E.square, E.sign, E.floor, E.clamp, E.clamp
-    T.eq, T.ne, T.lt, T.le, T.gt, T.ge = E.eq, E.ne, E.lt, E.le, E.gt, E.ge
-    T.sum, T.mean, T.argmax, T.argmin, T.max, T.min = R.sum, R.mean, R.argmax, R.argmin, R.max, R.min
-    T.matmul, T.mm, T.bmm, T.mv, T.dot = L.matmul, L.mm, L.bmm, L.mv, L.dot
+    # NOTE: the families' API["Tensor"] names (installed after this) supply the named maths methods
     T.view, T.reshape, T.flatten, T.squeeze, T.unsqueeze = S.view, S.reshape, S.flatten, S.squeeze, S.unsqueeze
     T.transpose, T.swapaxes, T.swapdims, T.t, T.permute = S.transpose, S.transpose, S.transpose, S.t, S.permute
     T.expand, T.expand_as, T.narrow, T.select, T.unbind = S.expand, S.expand_as, S.narrow, S.select, S.unbind
@@ -157,16 +148,7 @@ def _install():
     T.H = T.T
     T.mH = T.mT
 
-    T.add_ = _inplace(_add_op)
-    T.sub_ = _inplace(_sub_op)
-    T.mul_ = _inplace(lambda s, o, kw: (E.MUL, None))
-    T.div_ = _inplace(lambda s, o, kw: (E.DIV, None))
-    T.pow_ = _inplace(_pow_op)
-    for name, op in (("exp_", E.EXP), ("log_", E.LOG), ("sqrt_", E.SQRT), ("abs_", E.ABS), ("sin_", E.SIN),
-                     ("cos_", E.COS), ("tanh_", E.TANH), ("sigmoid_", E.SIGMOID), ("relu_", E.RELU),
-                     ("neg_", E.NEG), ("reciprocal_", E.RECIPROCAL), ("sign_", E.SIGN), ("floor_", E.FLOOR)):
-        setattr(T, name, _unary_inplace(op))
-    T.clamp_ = T.clip_ = E.clamp_
+    T.relu_ = _unary_inplace(E.RELU)
     T.copy_ = IP.copy_
     T.fill_ = IP.fill_
     T.zero_ = IP.zero_

@@ -414,3 +414,9 @@ def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None, pi
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None, pin_memory=False):
     """The (row, column) indices of the upper triangle of a row x col matrix, row by row: a 2 x N tensor."""
     return _tri_indices("triu_indices", row, col, offset, dtype)
+
+
+_COPIES = ("tile", "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90")
+# Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
+API = {"torch": _COPIES + ("tril_indices", "triu_indices"), "Tensor": _COPIES + ("repeat",),
+       "nn.functional": ("pad",), "linalg": (), "special": ()}

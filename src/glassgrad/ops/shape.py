@@ -16,7 +16,7 @@ __all__ = ["Size", "view", "reshape", "flatten", "unflatten", "squeeze", "unsque
            "swapaxes", "swapdims"]
 
 # Public names by namespace; glassgrad.ops installs them (see ops/__init__.py). The copies that rearrange
-# elements (flip, roll, repeat, pad ...) live in ops/layout.py and are exported from here (end of module).
+# elements (flip, roll, repeat, pad ...) live in ops/layout.py, a family of their own.
 _NEW = ("unflatten", "broadcast_to", "moveaxis", "tensor_split")
 API = {"torch": _NEW + ("broadcast_tensors", "hstack", "vstack", "row_stack", "dstack", "column_stack", "meshgrid"),
        "Tensor": _NEW, "nn.functional": (), "linalg": (), "special": ()}
@@ -705,13 +705,3 @@ def contiguous(input, memory_format=None):
     if input._data.flags.c_contiguous:
         return input
     return apply(CONTIGUOUS, (input,))
-
-
-# ---- the copies that rearrange elements live in ops/layout.py; this family exports them ------------------
-from .layout import (repeat, tile, repeat_interleave, flip, fliplr, flipud, roll, rot90, pad,  # noqa: E402
-                     tril_indices, triu_indices)
-
-_COPIES = ("tile", "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90")
-API["torch"] += _COPIES + ("tril_indices", "triu_indices")
-API["Tensor"] += _COPIES + ("repeat",)
-API["nn.functional"] += ("pad",)

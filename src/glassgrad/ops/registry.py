@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtype as D
 from ..autograd import grad_mode
+from ..backends import get_array_module
 from ..autograd.graph import Node, ERR_BACKWARD_TWICE
 from ..explain.events import tracking_event
 from ..tensor import Tensor, ViewInfo, _new, _edge, _extra
@@ -189,8 +190,10 @@ def apply(op, inputs, kw=None, record=True):
             arrays.append(a)
     if op.promote or op.float_result:
         _cast_inputs(op, inputs, arrays)
+    # the array module of the inputs: NumPy unless they live on another backend (CuPy)
+    xp = np if type(arrays[0]) is _ndarray else get_array_module(*arrays)
     try:
-        out = op.fwd(np, *arrays, **kw) if kw else op.fwd(np, *arrays)
+        out = op.fwd(xp, *arrays, **kw) if kw else op.fwd(xp, *arrays)
     except ValueError as e:
         if "broadcast" not in str(e):
             raise
@@ -277,7 +280,8 @@ def _view_fn(op, kw, index, parent):
     """A function that re-derives this view from any array laid out like the root base."""
     fwd = op.fwd
     kw = kw or {}
-    own = (lambda a: fwd(np, a, **kw)) if index is None else (lambda a: fwd(np, a, **kw)[index])
+    own = ((lambda a: fwd(get_array_module(a), a, **kw)) if index is None
+           else (lambda a: fwd(get_array_module(a), a, **kw)[index]))
     return own if parent is None else (lambda a: own(parent(a)))
 
 
@@ -449,7 +453,7 @@ class OpNode(Node):
         else:
             g = tuple(gi if gi is not None else _zeros_for(m, tensor_mode)
                       for gi, m in zip(grads, self._nout_meta))
-        xp = _tensor_xp() if tensor_mode else np
+        xp = _tensor_xp() if tensor_mode else (np if type(g) is _ndarray else get_array_module(*_as_seq(g)))
         vjps = op.vjps
         specs = op.specs
         meta = self._meta
@@ -491,6 +495,10 @@ class OpNode(Node):
                     gi = gi.astype(dt.np)
             out.append(gi)
         return out
+
+
+def _as_seq(g):
+    return g if type(g) is tuple else (g,)
 
 
 def _zeros_for(meta, tensor_mode):

@@ -27,6 +27,11 @@ def _mT(xp, a):
     return xp.swapaxes(a, -1, -2)
 
 
+def _data(v):
+    """The array behind a VJP value (a tensor when backward builds a graph)."""
+    return v._data if isinstance(v, Tensor) else v
+
+
 def _host(xp, like):
     return get_array_module(like._data) if getattr(xp, "RECORDS", False) else xp
 
@@ -365,6 +370,10 @@ def _svd_vjp(grad, result, full_matrices, xp):
     k = s.shape[-1]
     if full_matrices:
         gu, u, gvh, vh = gu[..., :, :k], u[..., :, :k], gvh[..., :k, :], vh[..., :k, :]
+    if not (_data(gu).any() or _data(gvh).any()):
+        # NOTE: only S is used (svdvals, nuclear and spectral norms): PyTorch's U diag(gS) Vh, which stays finite
+        # where singular values repeat
+        return xp.matmul(u * xp.expand_dims(gs, -2), vh)
     m, n = u.shape[-2], vh.shape[-1]
     eye = _eye(xp, s, k)
     ugu = xp.matmul(_mT(xp, u), gu)

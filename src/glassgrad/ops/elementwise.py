@@ -72,6 +72,19 @@ defvjp(MUL, x=lambda grad, y: grad * y, y=lambda grad, x: grad * x)
 DIV = primitive("div", lambda xp, x, y: _quiet(xp.true_divide, x, y), promote=True, float_result=True)
 defvjp(DIV, x=lambda grad, y: grad / y, y=lambda grad, x, y: -grad * x / (y * y))
 
+# NOTE: PyTorch's C++ code (losses, pairwise_distance) combines tensors with Scalars through the Scalar overloads,
+# which record AddBackward1 / SubBackward1 / MulBackward1 / DivBackward1 (Python's `x + 1` records AddBackward0);
+# cross_entropy's result is such a node. The tensor is the only input, and keeps its dtype.
+ADD_SCALAR = primitive("add_scalar", lambda xp, x, *, other: x + other, node="AddBackward1")
+defvjp(ADD_SCALAR, x=lambda grad: grad)
+SUB_SCALAR = primitive("sub_scalar", lambda xp, x, *, other: x - other, node="SubBackward1")
+defvjp(SUB_SCALAR, x=lambda grad: grad)
+MUL_SCALAR = primitive("mul_scalar", lambda xp, x, *, other: x * other, node="MulBackward1")
+defvjp(MUL_SCALAR, x=lambda grad, other: grad * other)
+DIV_SCALAR = primitive("div_scalar", lambda xp, x, *, other: _quiet(xp.true_divide, x, other).astype(x.dtype),
+                       node="DivBackward1")
+defvjp(DIV_SCALAR, x=lambda grad, other: grad / other)
+
 
 def _div_mode(xp, x, y, *, rounding_mode):
     if _is_int(x) and _is_int(y):

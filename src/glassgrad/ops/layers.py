@@ -429,58 +429,8 @@ def instance_norm_torch(input, weight, bias, running_mean, running_var, use_inpu
 
 
 # ---- p-norms, normalize, distances ---------------------------------------------------------------------
-def _pnorm_fwd(xp, x, *, p, dim, keepdim):
-    a = xp.abs(x)
-    if p == math.inf:
-        return xp.max(a, axis=dim, keepdims=keepdim) if a.size else xp.sum(a, axis=dim, keepdims=keepdim)
-    if p == 0:
-        return xp.sum(a != 0, axis=dim, keepdims=keepdim).astype(x.dtype)
-    if p == 1:
-        return xp.sum(a, axis=dim, keepdims=keepdim)
-    if p == 2:
-        return xp.sqrt(xp.sum(x * x, axis=dim, keepdims=keepdim))
-    return quiet(xp.power, xp.sum(a ** p, axis=dim, keepdims=keepdim), 1.0 / p)
-
-
-def _pnorm_vjp(grad, x, result, p, dim, keepdim, xp):
-    """PyTorch's norm_backward: zero where the norm is zero; the inf-norm splits among the maxima."""
-    if not keepdim and x.ndim:
-        kshape = tuple(1 if i in dim else n for i, n in enumerate(x.shape))
-        grad, result = xp.reshape(grad, kshape), xp.reshape(result, kshape)
-    if p == 0:
-        return grad * 0 * x
-    if p == 1:
-        return grad * xp.sign(x)
-    if p == math.inf:
-        mask = abs(x) == result
-        return xp.sign(x) * (grad / xp.sum(mask, axis=dim, keepdims=True)) * mask
-    safe = xp.where(result == 0, 1.0, result)
-    scale = xp.where(result == 0, 0.0, grad / safe ** (p - 1))
-    return x * abs(x) ** (p - 2) * scale if p != 2 else x * scale
-
-
-def _pnorm_op(name, node):
-    op = primitive(name, _pnorm_fwd, node=node)
-    defvjp(op, x=_pnorm_vjp)
-    return op
-
-
-_VECTOR_NORM = _pnorm_op("linalg_vector_norm", "LinalgVectorNormBackward0")
-_NORM = _pnorm_op("norm", "NormBackward1")
-
-
-def _pnorm(op, x, p, dim, keepdim):
-    nd = x._data.ndim
-    d = (_wrap_dim(dim, nd),) if nd else None
-    return apply(op, (x,), {"p": float(p), "dim": d, "keepdim": keepdim})
-
-
-_CLAMP_MIN = primitive("clamp_min", lambda xp, x, *, min: xp.maximum(x, min).astype(x.dtype, copy=False))
-defvjp(_CLAMP_MIN, x=lambda grad, x, min: grad * (x >= min))
-
-
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    denom = apply(_CLAMP_MIN, (_pnorm(_VECTOR_NORM, input, p, dim, True),), {"min": eps})
+    denom = apply(E.CLAMP_MIN, (R.norm(input, p, dim, True),), {"min": eps})
     return E.div(input, S.expand(denom, input._data.shape))
 
 
@@ -504,21 +454,28 @@ def _broadcast(x1, x2):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """PyTorch 2.13's formula: each input divided by its norm (clamped to eps without a gradient), then summed."""
     x1, x2 = _broadcast(*_float_common(x1, x2))
-    n1 = S.clone(_pnorm(_VECTOR_NORM, x1, 2, dim, True))
-    n2 = S.clone(_pnorm(_VECTOR_NORM, x2, 2, dim, True))
+    n1 = S.clone(R.vector_norm(x1, 2, dim, True))
+    n2 = S.clone(R.vector_norm(x2, 2, dim, True))
     with grad_mode.no_grad():
-        IP.apply_inplace(_CLAMP_MIN, n1, (), {"min": eps})
-        IP.apply_inplace(_CLAMP_MIN, n2, (), {"min": eps})
+        IP.apply_inplace(E.CLAMP_MIN, n1, (), {"min": eps})
+        IP.apply_inplace(E.CLAMP_MIN, n2, (), {"min": eps})
     return R.sum(E.mul(E.div(x1, n1), E.div(x2, n2)), dim)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     nd = max(x1._data.ndim, x2._data.ndim)
-    return _pnorm(_NORM, E.add(E.sub(x1, x2), eps), p, nd - 1 if nd else -1, keepdim)
+    diff = E.sub(x1, x2)
+    # NOTE: ATen's `diff + eps` is the Scalar overload (AddBackward1); an integer difference, which has no
+    # gradient, is promoted to a float as `+` does
+    diff = apply(E.ADD_SCALAR, (diff,), {"other": eps}) if diff._dtype.is_floating_point else E.add(diff, eps)
+    return R.p_norm(R.NORM, diff, p, nd - 1, keepdim)
 
 
 def _cdist_fwd(xp, x1, x2, *, p):
-    return _pnorm_fwd(xp, x1[..., :, None, :] - x2[..., None, :, :], p=p, dim=-1, keepdim=False)
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    if not diff.shape[-1]:
+        return xp.zeros(diff.shape[:-1], diff.dtype)  # NOTE: any p-norm of no columns is 0 in cdist, inf included
+    return R._vector_norm_fwd(xp, diff, ord=p, dim=-1, keepdim=False, dtype=None)
 
 
 def _cdist_term(grad, x1, x2, result, p, xp):

@@ -8,6 +8,7 @@ scatter-add, each the other's VJP. Circular padding is PyTorch's own composite o
 """
 from .registry import primitive, defvjp, apply, call
 from .shape import CONTIGUOUS, flatten, unsqueeze, expand, view, narrow, _shape_arg, _slice
+from .scatter import INDEX_SELECT
 from ..backends import get_array_module
 from ..tensor import Tensor, _new, _wrap_dim
 from .. import _dtype as D
@@ -50,24 +51,6 @@ def tile(input, *dims):
 
 
 # ---- repeat_interleave ------------------------------------------------------------------------------
-def _along(dim, index):
-    return (slice(None),) * dim + (index,)
-
-
-def _index_add_fwd(xp, g, *, dim, index, shape):
-    z = xp.zeros(shape, dtype=g.dtype)
-    xp.add.at(z, _along(dim, index), g)
-    return z
-
-
-# NOTE: a private index_select/index_add pair (not scatter.py's public ops, which take the index as an input)
-INDEX_SELECT = primitive("index_select", lambda xp, x, *, dim, index: xp.take(x, index, axis=dim), kw_saved=True)
-INDEX_ADD = primitive("index_add", _index_add_fwd, kw_saved=True)
-defvjp(INDEX_SELECT, x=lambda grad, x_shape, dim, index, xp: call(xp, INDEX_ADD, grad, dim=dim, index=index,
-                                                                  shape=x_shape))
-defvjp(INDEX_ADD, g=lambda grad, dim, index, xp: call(xp, INDEX_SELECT, grad, dim=dim, index=index))
-
-
 def _counts(repeats):
     """The array of a tensor of repeat counts, checked as PyTorch checks it."""
     if repeats._dtype._cat != 1:
@@ -126,7 +109,7 @@ def _interleave_counts(input, counts, d, n, output_size):
     index = xp.repeat(xp.arange(n), counts)
     if output_size is not None and output_size != index.size:
         raise RuntimeError("allocated size does not match required size")
-    return apply(INDEX_SELECT, (input,), {"dim": d, "index": index})
+    return apply(INDEX_SELECT, (input, _new(index, D.int64)), {"dim": d})
 
 
 # ---- flip, roll, rot90 ------------------------------------------------------------------------------
@@ -239,6 +222,10 @@ def _pad_runs(n, lo, hi, reflect):
     if right:  # the first right-border output sits at position max(n, -lo) of the unpadded dim
         runs.append((right, 2 * (n - 1) - max(n, -lo), -1) if reflect else (right, n - 1, 0))
     return tuple(runs)
+
+
+def _along(dim, index):
+    return (slice(None),) * dim + (index,)
 
 
 def _run_source(d, length, src, step):

@@ -22,6 +22,8 @@ from ..autograd import grad_mode
 from ..backends import get_array_module, quiet
 from ..tensor import Tensor
 from . import elementwise as E, reduction as R, shape as S, creation as C
+# PyTorch's C++ losses combine tensors with Scalars through the Scalar overloads (AddBackward1 ...)
+from .elementwise import ADD_SCALAR, SUB_SCALAR, MUL_SCALAR, DIV_SCALAR
 from .activation import LOGSIGMOID, log_softmax, logsigmoid
 
 # Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
@@ -175,20 +177,6 @@ def _scalar_tensor(value, like):
     from ..tensor import _new
     xp = get_array_module(like._data)
     return _new(xp.asarray(value, dtype=like._dtype.np), like._dtype)
-
-
-# NOTE: PyTorch's C++ losses combine tensors with Scalars through the Scalar overloads, which record
-# AddBackward1 / SubBackward1 / MulBackward1 / DivBackward1 (Python's `x + 1` records AddBackward0), and
-# cross_entropy's result is such a node: these overloads live here so that the graphs match PyTorch's.
-ADD_SCALAR = primitive("add_scalar", lambda xp, x, *, other: x + other, node="AddBackward1")
-defvjp(ADD_SCALAR, x=lambda grad: grad)
-SUB_SCALAR = primitive("sub_scalar", lambda xp, x, *, other: x - other, node="SubBackward1")
-defvjp(SUB_SCALAR, x=lambda grad: grad)
-MUL_SCALAR = primitive("mul_scalar", lambda xp, x, *, other: x * other, node="MulBackward1")
-defvjp(MUL_SCALAR, x=lambda grad, other: grad * other)
-DIV_SCALAR = primitive("div_scalar", lambda xp, x, *, other: quiet(xp.true_divide, x, other).astype(x.dtype),
-                       node="DivBackward1")
-defvjp(DIV_SCALAR, x=lambda grad, other: grad / other)
 
 
 def _scalar_op(op, x, other):

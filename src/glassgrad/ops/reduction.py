@@ -10,6 +10,7 @@ import operator
 import warnings
 
 from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE
+from .decomposition import SVD
 from ..backends import quiet, get_array_module
 from ..tensor import Tensor, _wrap_dim
 from .. import _dtype as D
@@ -551,6 +552,9 @@ def _vector_norm_vjp(grad, x, result, x_shape, ord, dim, keepdim, xp):
 
 VECTOR_NORM = primitive("linalg_vector_norm", _vector_norm_fwd)
 defvjp(VECTOR_NORM, x=_vector_norm_vjp)
+# NOTE: ATen's norm (what pairwise_distance calls) is the same computation under its own node name
+NORM = primitive("norm", _vector_norm_fwd, node="NormBackward1")
+defvjp(NORM, x=_vector_norm_vjp)
 
 
 def _check_norm_dtype(name, input, dtype):
@@ -568,6 +572,11 @@ def _check_norm_dtype(name, input, dtype):
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if isinstance(ord, str):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not str")
+    return p_norm(VECTOR_NORM, x, ord, dim, keepdim, dtype)
+
+
+def p_norm(op, x, ord, dim, keepdim, dtype=None):
+    """linalg.vector_norm's checks, then `op` (VECTOR_NORM, or NORM for the callers of ATen's norm)."""
     _float_check("linalg.vector_norm", x)
     npdt = _check_norm_dtype("linalg.vector_norm", x, dtype)
     shape = x._data.shape
@@ -582,49 +591,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         if what is not None:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt_num(ord)} norm on {what} the operation "
                                f"does not have an identity")
-    return apply(VECTOR_NORM, (x,), {"ord": float(ord), "dim": dims, "keepdim": keepdim, "dtype": npdt})
+    return apply(op, (x,), {"ord": float(ord), "dim": dims, "keepdim": keepdim, "dtype": npdt})
 
 
 # ---- matrix norms ------------------------------------------------------------------------------------------
-def _svd_fwd(xp, a):
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    return u, s, vh
-
-
-def _mT(a, xp):
-    return xp.swapaxes(a, -1, -2)
-
-
-def _svd_vjp(grad, result, xp):
-    """PyTorch's svd_backward for the reduced SVD A = U diag(S) Vh (real case)."""
-    gU, gS, gVh = grad
-    U, S, Vh = result
-    m, n = U.shape[-2], Vh.shape[-1]
-    if not (_data(gU).any() or _data(gVh).any()):
-        return xp.matmul(U * xp.expand_dims(gS, -2), Vh)  # only the singular values are used (the usual case)
-    k = S.shape[-1]
-    eye = get_array_module(_data(S)).eye(k, dtype=_data(S).dtype)
-    S2 = S * S
-    E = xp.expand_dims(S2, -2) - xp.expand_dims(S2, -1) + eye
-    UhgU = xp.matmul(_mT(U, xp), gU)
-    VhgV = xp.matmul(Vh, _mT(gVh, xp))
-    inner = (UhgU - _mT(UhgU, xp)) * xp.expand_dims(S, -2) + xp.expand_dims(S, -1) * (VhgV - _mT(VhgV, xp))
-    inner = inner / E + xp.expand_dims(gS, -1) * eye
-    if m > n:
-        gUSinv = gU / xp.expand_dims(S, -2)
-        gA = xp.matmul(U, inner) + gUSinv - xp.matmul(U, xp.matmul(_mT(U, xp), gUSinv))
-        return xp.matmul(gA, Vh)
-    if m < n:
-        SinvgVh = gVh / xp.expand_dims(S, -1)
-        gA = xp.matmul(inner, Vh) + SinvgVh - xp.matmul(xp.matmul(SinvgVh, _mT(Vh, xp)), Vh)
-        return xp.matmul(U, gA)
-    return xp.matmul(U, xp.matmul(inner, Vh))
-
-
-SVD = primitive("linalg_svd", _svd_fwd, nout=3)
-defvjp(SVD, a=_svd_vjp)
-
-
 def _svdvals_last(A, d0, d1):
     """The singular values of the matrices in dims (d0, d1), moved to the end: (values, permutation)."""
     from .shape import permute
@@ -632,7 +602,7 @@ def _svdvals_last(A, d0, d1):
     perm = [i for i in range(nd) if i not in (d0, d1)] + [d0, d1]
     if perm != list(range(nd)):
         A = permute(A, perm)
-    return apply(SVD, (A,))[1], perm
+    return apply(SVD, (A,), {"full_matrices": False})[1], perm
 
 
 def _restore(result, perm, keepdim):

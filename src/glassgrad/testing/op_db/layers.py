@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ..opinfo import OpInfo, S, E, FI, FLOAT_DTYPES, NONZERO, POS, unary_row, binary_row, reduction_row, row
+from .reduction import _vnorm
 
 
 def _F(m):
@@ -322,18 +323,9 @@ def _instance_norm_errors(make):
 
 
 # ---- normalize, distances ----------------------------------------------------------------------------
-def _pnorm(x, p, axis, keepdims=False):
-    x = np.abs(x.astype(np.float64))
-    if p == math.inf:
-        return x.max(axis, keepdims=keepdims)
-    if p == 0:
-        return (x != 0).sum(axis, keepdims=keepdims).astype(np.float64)
-    return (x ** p).sum(axis, keepdims=keepdims) ** (1 / p)
-
-
 def _normalize_ref(x, p=2.0, dim=1, eps=1e-12):
     axis = None if x.ndim == 0 else dim
-    return (x / np.maximum(_pnorm(x, p, axis, True), eps)).astype(x.dtype)
+    return (x / np.maximum(_vnorm(x, p, axis, True), eps)).astype(x.dtype)
 
 
 def _normalize_samples(make):
@@ -350,8 +342,8 @@ def _cosine_op(m, x1, x2, via="F", **kw):
 def _cosine_ref(x1, x2, via="F", dim=1, eps=1e-8):
     a, b = np.broadcast_arrays(x1.astype(np.float64), x2.astype(np.float64))
     axis = None if a.ndim == 0 else dim
-    na = np.maximum(_pnorm(a, 2, axis, True), eps)
-    nb = np.maximum(_pnorm(b, 2, axis, True), eps)
+    na = np.maximum(_vnorm(a, 2, axis, True), eps)
+    nb = np.maximum(_vnorm(b, 2, axis, True), eps)
     floats = [x.dtype for x in (x1, x2) if x.dtype.kind == "f"]
     return ((a / na) * (b / nb)).sum(axis).astype(np.result_type(*floats))
 
@@ -377,7 +369,7 @@ def _pairwise_op(m, x1, x2, via="F", **kw):
 
 def _pairwise_ref(x1, x2, via="F", p=2.0, eps=1e-6, keepdim=False):
     d = x1.astype(np.float64) - x2 + eps
-    out = _pnorm(d, p, None if d.ndim == 0 else -1, keepdim and d.ndim > 0)
+    out = _vnorm(d, p, None if d.ndim == 0 else -1, keepdim and d.ndim > 0)
     return np.asarray(out).astype(np.result_type(x1, x2))
 
 
@@ -390,7 +382,7 @@ def _pairwise_samples(make):
 
 def _cdist_ref(x1, x2, p=2.0, compute_mode=None):
     d = x1[..., :, None, :].astype(np.float64) - x2[..., None, :, :]
-    return _pnorm(d, p, -1).astype(x1.dtype)
+    return _vnorm(d, p, -1, False).astype(x1.dtype)
 
 
 def _cdist_samples(make):

@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test venv test-venv
+.PHONY: demo test venv test-venv bench-ops
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,5 +18,10 @@ test-venv: $(BIN)/python
 demo: venv
 	$(BIN)/python examples/seed_scenarios.py
 
+# the op suites hold ~20,000 checks: one worker per core (pytest-xdist)
 test: test-venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+# conv2d and matmul forward+backward next to PyTorch (the README's table)
+bench-ops: test-venv
+	$(BIN)/python bench/ops.py

@@ -9,6 +9,10 @@ conv_t and conv again. Padding is carried as (low, high) pairs per spatial dimen
 crops: that is how padding='same' with an even kernel, output_padding and the adjoint of a strided convolution
 (which may not use the last rows of its input) are all expressed. im2col is a copy of a strided view; col2im
 loops over the kernel offsets only (kh*kw iterations), adding strided slices.
+
+With stride 1 (the common case) conv and conv_w take a faster route, "flat shifts" (below), and conv_t becomes
+conv with the flipped kernel: the batch is laid out channel-major as one flat, zero-padded row per channel, so that
+every kernel offset is a shift along that row and each shift is one GEMM over the whole batch.
 """
 import itertools
 import math
@@ -28,17 +32,21 @@ API = {"torch": ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpo
 
 
 # ---- strided windows -------------------------------------------------------------------------------
+def _crop_negative(x, pads):
+    """Applies the negative entries of (low, high) pads as crops (a view); returns it and the pads left."""
+    if all(lo >= 0 and hi >= 0 for lo, hi in pads):
+        return x, pads
+    lead = x.ndim - len(pads)
+    crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape[lead:]))
+    return x[(Ellipsis,) + crop], tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
+
+
 def pad_spatial(xp, x, pads, value=0):
     """Pads (or, where a pair entry is negative, crops) the trailing len(pads) dimensions of x."""
+    x, pads = _crop_negative(x, pads)
     if not any(lo or hi for lo, hi in pads):
         return x
     lead = x.ndim - len(pads)
-    if any(lo < 0 or hi < 0 for lo, hi in pads):
-        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pads, x.shape[lead:]))
-        x = x[(Ellipsis,) + crop]
-        pads = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pads)
-        if not any(lo or hi for lo, hi in pads):
-            return x
     shape = x.shape[:lead] + tuple(n + lo + hi for (lo, hi), n in zip(pads, x.shape[lead:]))
     out = xp.full(shape, value, dtype=x.dtype)
     out[(Ellipsis,) + tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, x.shape[lead:]))] = x
@@ -101,8 +109,158 @@ def _adjoint_pads(in_sizes, out_sizes_, kernel, stride, padding, dilation):
                  for n, m, k, s, (lo, _), d in zip(in_sizes, out_sizes_, kernel, stride, padding, dilation))
 
 
+# ---- stride 1: flat shifts --------------------------------------------------------------------------
+# NOTE: PyTorch-speed convolutions from BLAS need big GEMMs and few single-threaded copies. With stride 1, each
+# channel of the whole batch is laid out as one flat row of a (C, length) buffer: image after image, each a block of
+# `periods` (per leading dimension its size plus its larger pad, neighbours sharing their zero padding; the last
+# dimension unpadded). A kernel offset is then a shift along the rows: the windows of one offset are a plain 2-d
+# view of the buffer, and one GEMM serves the whole batch. The taps of the last `stacked` kernel dimensions (at least
+# the last one) are stacked into one copy, where the windows that wrapped around a row are zeroed; the other offsets
+# are shifted views of that copy, whose GEMMs are summed. Outputs are computed on the whole period grid and the
+# positions past an image's output ("waste") dropped; `_flat_plan` falls back to im2col where they would cost more
+# than half as much again as the real work. Compared with im2col (a copy kh*kw times the input, with short rows, and
+# transposes around the GEMM), this copies the input once with long rows, then k_last times, and the output once.
+_FLAT_MAX_WASTE = 1.5
+
+
+def _flat_strides(periods):
+    """The flat element strides of the spatial dimensions inside one image block."""
+    strides = [1]
+    for r in reversed(periods[1:]):
+        strides.insert(0, strides[0] * r)
+    return tuple(strides)
+
+
+def _flat_offsets(kernel, dilation, periods):
+    """The flat shift of each offset of the (leading) kernel dimensions given, in C order."""
+    strides = _flat_strides(periods)
+    return [sum(i * d * st for i, d, st in zip(offs, dilation, strides))
+            for offs in itertools.product(*map(range, kernel))]
+
+
+def _flat_plan(sizes, pads, out, n):
+    """The periods of the flat layout of inputs of `sizes` padded by `pads` (non-negative) for `out` output
+    positions, or None where the flat layout does not pay. The last dimension needs no zero padding: the windows
+    that wrap around a row are zeroed in the stacked copy instead (see `_flat_columns`)."""
+    periods = tuple(max(m + max(p), o) for m, p, o in zip(sizes[:-1], pads[:-1], out[:-1]))
+    periods += (max(sizes[-1], out[-1]),)
+    if n == 0 or min(out) <= 0 or math.prod(periods) > _FLAT_MAX_WASTE * math.prod(out):
+        return None
+    return periods
+
+
+def _flat_stacked(c, o, kernel):
+    """How many trailing kernel dimensions a convolution from c to o channels stacks: the fewest serial passes over
+    memory, between copying the stacked taps (a write and a read each) and summing the GEMM results of the other
+    offsets (two reads and a write each). BLAS runs the GEMMs on all threads; the copies and sums run on one."""
+    nsp = len(kernel)
+    return min(range(1, nsp + 1), key=lambda m: (2 * c * math.prod(kernel[nsp - m:])
+                                                 + 3 * o * (math.prod(kernel[:nsp - m]) - 1)))
+
+
+def _flat_buffer(xp, x, periods, lows, length):
+    """The (C, length) buffer holding image n of x at flat offset n * prod(periods), shifted by its low pads, with
+    zeros everywhere else (only the zeros are written besides the data)."""
+    n, c, sizes = x.shape[0], x.shape[1], x.shape[2:]
+    block = n * math.prod(periods)
+    origin = sum(lo * st for lo, st in zip(lows, _flat_strides(periods)))
+    buf = xp.empty((c, length), dtype=x.dtype)
+    buf[:, :origin] = 0
+    buf[:, origin + block:] = 0
+    grid = buf[:, origin:origin + block].reshape((c, n) + tuple(periods))
+    head = (slice(None), slice(None))
+    for d in range(len(sizes)):  # what lies past the data along dimension d, the data before it along the others
+        grid[head + tuple(slice(0, m) for m in sizes[:d]) + (slice(sizes[d], None),)] = 0
+    grid[head + tuple(slice(0, m) for m in sizes)] = x.swapaxes(0, 1)
+    return buf
+
+
+def _flat_columns(xp, x, kernel, pads, dilation, groups, periods, stacked):
+    """The (groups, C/groups * K, width) stack of x's flat buffer shifted by each of the K offsets of the last
+    `stacked` (at least one) kernel dimensions, the flat shifts of the other offsets, and the number of grid
+    positions."""
+    n, c, split = x.shape[0], x.shape[1], len(kernel) - stacked
+    block = n * math.prod(periods)
+    lead = _flat_offsets(kernel[:split], dilation, periods)
+    trail = tuple(zip(kernel[split:], dilation[split:], _flat_strides(periods)[split:]))
+    width = block + lead[-1]
+    origin = sum(lo * st for (lo, _), st in zip(pads, _flat_strides(periods)))
+    length = max(width + sum(d * (k - 1) * st for k, d, st in trail), origin + block)
+    buf = _flat_buffer(xp, x, periods, [lo for lo, _ in pads], length)
+    s0, s1 = buf.strides
+    taps = xp.lib.stride_tricks.as_strided(buf, (c,) + tuple(kernel[split:]) + (width,),
+                                           (s0,) + tuple(d * st * s1 for _, d, st in trail) + (s1,), writeable=False)
+    # the taps of the last dimension that read past a row's ends wrapped around to its neighbours: zero them
+    row = periods[-1]
+    wrapped = []
+    for j in range(kernel[-1]):
+        shift = j * dilation[-1] - pads[-1][0]  # output column w reads input column w + shift
+        first, stop = min(max(-shift, 0), row), min(max(x.shape[-1] - shift, 0), row)
+        wrapped += [(j, slice(0, first))] if first else []
+        wrapped += [(j, slice(stop, row))] if stop < row else []
+    cols = taps.copy() if wrapped else xp.ascontiguousarray(taps)  # the copy (a view only for unpadded 1x1)
+    rows = cols.reshape(cols.shape[:-1] + (width // row, row))
+    for j, columns in wrapped:
+        rows[..., j, :, columns] = 0
+    return cols.reshape(groups, -1, width), lead, block
+
+
+def _grid_to_batch_first(xp, grid, b):
+    """A (C, N, *out) view of the grid -> the C-contiguous (N, C, *out) result (+ bias), in one copy."""
+    res = xp.empty((grid.shape[1], grid.shape[0]) + grid.shape[2:], dtype=grid.dtype)
+    if b is None:
+        res[...] = grid.swapaxes(0, 1)
+    else:
+        xp.add(grid.swapaxes(0, 1), b.reshape((-1,) + (1,) * (grid.ndim - 2)), out=res)
+    return res
+
+
+def _conv_flat(xp, x, w, b, pads, dilation, groups, periods, out):
+    n, c, o, kernel = x.shape[0], x.shape[1], w.shape[0], w.shape[2:]
+    cols, lead, block = _flat_columns(xp, x, kernel, pads, dilation, groups, periods, _flat_stacked(c, o, kernel))
+    # (O, C/g, *lead, *stacked) -> (lead offsets, groups, O/g, C/g * stacked), matching the rows of cols
+    wt = xp.moveaxis(w.reshape((groups, o // groups, w.shape[1], len(lead), -1)), 3, 0)
+    wt = xp.ascontiguousarray(wt).reshape(len(lead), groups, o // groups, -1)
+    y = xp.matmul(wt[0], cols[..., :block])
+    if len(lead) > 1:
+        part = xp.empty_like(y)
+        for t in range(1, len(lead)):
+            y += xp.matmul(wt[t], cols[..., lead[t]:lead[t] + block], out=part)
+    grid = y.reshape((o, n) + tuple(periods))[(slice(None), slice(None)) + tuple(slice(0, m) for m in out)]
+    return _grid_to_batch_first(xp, grid, b)
+
+
+def _conv_w_flat(xp, x, gy, kernel, pads, dilation, groups, periods):
+    o, cg = gy.shape[1], x.shape[1] // groups
+    # NOTE: stacking the last dimension only measured fastest here (there are no GEMM results to sum)
+    cols, lead, block = _flat_columns(xp, x, kernel, pads, dilation, groups, periods, 1)
+    g = _flat_buffer(xp, gy, periods, (0,) * len(kernel), block).reshape(groups, o // groups, block)
+    # NOTE: (taps, N*P) @ (N*P, O) runs faster in OpenBLAS than the product the other way around
+    gw = xp.empty((groups, len(lead), cols.shape[1], o // groups), dtype=cols.dtype)
+    for t, off in enumerate(lead):
+        xp.matmul(cols[..., off:off + block], g.swapaxes(1, 2), out=gw[:, t])
+    # (groups, lead, C/g, stacked, O/g) -> (O, C/g, *kernel)
+    gw = gw.reshape((groups, len(lead), cg, -1, o // groups)).transpose(0, 4, 2, 1, 3)
+    return xp.ascontiguousarray(gw).reshape((o, cg) + tuple(kernel))
+
+
+def _conv_t_as_conv(w, groups):
+    """The weight of the convolution that equals the stride-1 transposed convolution by w: (C_in, C_out/g, *k) ->
+    (C_out, C_in/g, *k), each kernel flipped."""
+    cin, og, kernel = w.shape[0], w.shape[1], w.shape[2:]
+    w = w.reshape((groups, cin // groups, og) + tuple(kernel)).swapaxes(1, 2)
+    w = w[(Ellipsis,) + (slice(None, None, -1),) * len(kernel)]
+    return w.reshape((groups * og, cin // groups) + tuple(kernel))
+
+
 # ---- the three primitives ---------------------------------------------------------------------------
 def _conv_fwd(xp, x, w, b, *, stride, padding, dilation, groups):
+    if all(s == 1 for s in stride):
+        xc, pads = _crop_negative(x, padding)
+        out = out_sizes([m + lo + hi for m, (lo, hi) in zip(xc.shape[2:], pads)], w.shape[2:], stride, dilation)
+        periods = _flat_plan(xc.shape[2:], pads, out, x.shape[0])
+        if periods is not None:
+            return _conv_flat(xp, xc, w, b, pads, dilation, groups, periods, out)
     x = pad_spatial(xp, x, padding)
     n, o, kernel = x.shape[0], w.shape[0], w.shape[2:]
     out = out_sizes(x.shape[2:], kernel, stride, dilation)
@@ -117,6 +275,12 @@ def _conv_fwd(xp, x, w, b, *, stride, padding, dilation, groups):
 def _conv_t_fwd(xp, x, w, b, *, stride, padding, dilation, groups):
     n, cin = x.shape[:2]
     sizes, kernel = x.shape[2:], w.shape[2:]
+    if all(s == 1 for s in stride):
+        # NOTE: a convolution of x padded by d*(k-1) on both sides (less the crops of `padding`), with the flipped
+        # kernel: the flat route, with no scatter and no col2im.
+        pads = tuple((d * (k - 1) - lo, d * (k - 1) - hi) for k, d, (lo, hi) in zip(kernel, dilation, padding))
+        return _conv_fwd(xp, x, _conv_t_as_conv(w, groups), b, stride=stride, padding=pads, dilation=dilation,
+                         groups=groups)
     cg_out = w.shape[1]
     wm = w.reshape(groups, cin // groups, cg_out * math.prod(kernel))
     cols = xp.matmul(wm.transpose(0, 2, 1), _channel_major(x, groups))  # (groups, cg_out*K, N*L)
@@ -130,6 +294,11 @@ def _conv_t_fwd(xp, x, w, b, *, stride, padding, dilation, groups):
 
 
 def _conv_w_fwd(xp, x, gy, *, kernel, stride, padding, dilation, groups):
+    if all(s == 1 for s in stride):
+        xc, pads = _crop_negative(x, padding)
+        periods = _flat_plan(xc.shape[2:], pads, gy.shape[2:], x.shape[0])
+        if periods is not None:
+            return _conv_w_flat(xp, xc, gy, kernel, pads, dilation, groups, periods)
     x = pad_spatial(xp, x, padding)
     c, o = x.shape[1], gy.shape[1]
     cols = im2col(xp, x, kernel, stride, dilation, groups, gy.shape[2:])

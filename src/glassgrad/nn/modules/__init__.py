@@ -1,0 +1,1 @@
+"""glassgrad.nn.modules: Module, containers and layers."""

@@ -1,0 +1,2 @@
+"""glassgrad.nn.modules.layers."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glassgrad.nn.modules.rnn."""
+__all__ = []

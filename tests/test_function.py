@@ -465,3 +465,25 @@ def test_anomaly_error_in_custom_function_backward():
     t, g = assert_same(program, warnings_=False)
     tw, gw = observe(program, real_torch)[1], observe(program, glassgrad)[1]
     assert _first_lines(tw) == _first_lines(gw)
+
+
+@pytest.mark.parametrize("y_requires_grad", [True, False])
+def test_input_returned_as_non_differentiable_output(y_requires_grad):
+    """An input marked non-differentiable and returned stays without grad: detached if it required grad, a view
+    of the input otherwise, as in PyTorch."""
+    def run(m):
+        class F(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y):
+                ctx.mark_non_differentiable(y)
+                return x * 2, y
+
+            @staticmethod
+            def backward(ctx, g, gy):
+                return g * 2, None
+        x = m.ones(2, requires_grad=True)
+        y = m.ones(2, requires_grad=y_requires_grad)
+        a, b = F.apply(x, y)
+        is_view = b._is_view() if hasattr(b, "_is_view") else b._base is not None
+        return a.grad_fn is not None, b.requires_grad, b.grad_fn is None, b.is_leaf, is_view
+    assert run(glassgrad) == run(real_torch)

@@ -185,11 +185,15 @@ class Function(metaclass=_FunctionMeta):
             if not isinstance(o, Tensor):
                 results.append(o)
                 continue
+            differentiable = id(o) not in nondiff  # decided before an input is replaced by its alias
             if id(o) in dirty:
                 _mark_dirty_output(o, record)
             elif id(o) in inputs_by_id:
-                o = o.view_as(o) if not record else _alias(o)
-            if record and id(o) not in nondiff and o._dtype.is_floating_point:
+                if record and not differentiable and o.requires_grad:
+                    o = _detached_alias(o)  # NOTE: PyTorch returns such an input detached, not as a view
+                else:
+                    o = o.view_as(o) if not record else _alias(o)
+            if record and differentiable and o._dtype.is_floating_point:
                 o._grad_fn = ctx
                 o._output_nr = i
                 o._requires_grad = False
@@ -206,6 +210,13 @@ class Function(metaclass=_FunctionMeta):
             import traceback
             ctx._trace = traceback.format_stack()[:-1]
         return results[0] if single else tuple(results)
+
+
+def _detached_alias(t):
+    from ..tensor import _new
+    out = _new(t._data, t._dtype)
+    out._vc = t._vc
+    return out
 
 
 def _alias(t):

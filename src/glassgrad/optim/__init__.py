@@ -1,0 +1,28 @@
+"""glassgrad.optim: PyTorch's torch.optim optimizers and learning-rate schedulers.
+
+>>> import glassgrad as torch
+>>> from glassgrad import optim
+>>> w = torch.tensor([1., -1.], requires_grad=True)
+>>> opt = optim.Adam([w], lr=0.1)
+>>> sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+>>> (w * w).sum().backward()
+>>> opt.step(); sched.step()
+>>> w
+tensor([ 0.9000, -0.9000], requires_grad=True)
+>>> sched.get_last_lr()
+[0.05]
+"""
+from .optimizer import Optimizer, register_optimizer_step_post_hook, register_optimizer_step_pre_hook
+from .sgd import SGD
+from .adam import Adam
+from .adamw import AdamW
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .adagrad import Adagrad
+from .adadelta import Adadelta
+from . import lr_scheduler
+
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop", "SGD",
+           "lr_scheduler"]

@@ -10,13 +10,14 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 venv: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[demo]'
 
 test-venv: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 
 demo: venv
 	$(BIN)/python examples/seed_scenarios.py
+	$(BIN)/python examples/train_digits.py
 
 # the op suites hold ~20,000 checks: one worker per core (pytest-xdist)
 test: test-venv

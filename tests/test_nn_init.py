@@ -232,3 +232,24 @@ def test_sparse():
     assert np.all(zeros_per_column == 3)  # ceil(0.25 * 10), at random rows
     assert len({tuple(np.flatnonzero(w[:, j] == 0)) for j in range(w.shape[1])}) > 50
     assert abs(w[w != 0].std() / 0.5 - 1) < 0.05
+
+
+def test_tensor_random_fillers_behave_like_torch():
+    """Tensor.uniform_/normal_/bernoulli_/exponential_: in place (version bump), refused on a leaf that requires
+    grad outside no_grad, bounds and errors as PyTorch's; the values come from glassgrad's own generator."""
+    import difftools
+    for m in (glassgrad, difftools.torch):
+        x = m.zeros(200, 50)
+        x.uniform_(-1, 2)
+        assert x._version == 1 and float(x.min()) >= -1 and float(x.max()) < 2
+        x.normal_(3, 0.5)
+        assert abs(float(x.mean()) - 3) < 0.02 and abs(float(x.std()) - 0.5) < 0.02
+        x.bernoulli_(0.25)
+        assert set(x.unique().tolist()) == {0.0, 1.0} and abs(float(x.mean()) - 0.25) < 0.02
+        x.exponential_(2.0)
+        assert float(x.min()) >= 0 and abs(float(x.mean()) - 0.5) < 0.02
+        w = m.zeros(3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+            w.normal_()
+        with pytest.raises(RuntimeError, match=r"uniform_ expects to return a \[from, to\) range, but found from=2 > to=1"):
+            m.zeros(2).uniform_(2, 1)

@@ -2,3 +2,7 @@
 from ..ops import exported as _exported
 
 globals().update(_exported("nn.functional"))
+
+# NOTE: composites of glassgrad ops until the op library has them as primitives with PyTorch's node names
+from .modules._functional import (dropout1d, dropout2d, dropout3d, pixel_shuffle, pixel_unshuffle,  # noqa: E402,F401
+                                  embedding_bag)

@@ -38,18 +38,13 @@ def _write(tensor, arr):
 
 
 def _fill_uniform(tensor, a, b, generator):
-    C._float_only(tensor._dtype, "check_uniform_bounds")
-    if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    r = C._rng(generator).random(tuple(tensor.shape))
-    return _write(tensor, a + (b - a) * r)
+    with no_grad():
+        return C.uniform_(tensor, a, b, generator=generator)
 
 
 def _fill_normal(tensor, mean, std, generator):
-    C._float_only(tensor._dtype, "normal_kernel_cpu")
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")  # C++'s number format
-    return _write(tensor, mean + std * C._rng(generator).standard_normal(tuple(tensor.shape)))
+    with no_grad():
+        return C.normal_(tensor, mean, std, generator=generator)
 
 
 def _no_grad_fill_(tensor, val):

@@ -297,17 +297,24 @@ def _axis(x, dim):
 def _softmax_fwd(xp, x, *, dim):
     if x.size == 0:
         return x.copy()
-    ax = _axis(x, dim)
-    e = quiet(xp.exp, x - xp.max(x, axis=ax, keepdims=True))
+    # NOTE: a row of -inf gives nan, silently, as in PyTorch (fully masked attention rows)
+    return quiet(_softmax_raw, xp, x, _axis(x, dim))
+
+
+def _softmax_raw(xp, x, ax):
+    e = xp.exp(x - xp.max(x, axis=ax, keepdims=True))
     return e / xp.sum(e, axis=ax, keepdims=True)
 
 
 def _log_softmax_fwd(xp, x, *, dim):
     if x.size == 0:
         return x.copy()
-    ax = _axis(x, dim)
+    return quiet(_log_softmax_raw, xp, x, _axis(x, dim))
+
+
+def _log_softmax_raw(xp, x, ax):
     z = x - xp.max(x, axis=ax, keepdims=True)
-    return z - xp.log(xp.sum(quiet(xp.exp, z), axis=ax, keepdims=True))
+    return z - xp.log(xp.sum(xp.exp(z), axis=ax, keepdims=True))
 
 
 def _softmax_vjp(grad, result, dim, xp):

@@ -326,8 +326,9 @@ def _float_only(dt, kernel):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     dt = _dt(dtype)
     _float_only(dt, "check_uniform_bounds")
-    arr = _rng(generator).random(_size(size), dtype=np.float64).astype(dt.np)
-    return _leaf(arr, dt, requires_grad)
+    # NOTE: drawn in the target precision: a float64 draw rounded to float32 can reach 1.0
+    arr = _rng(generator).random(_size(size), dtype=np.float32 if dt.np == np.float32 else np.float64)
+    return _leaf(arr.astype(dt.np, copy=False), dt, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
@@ -409,3 +410,37 @@ def _tensor_ctor_data(args, dtype):
             return np.array(a, dtype=dt.np)
         raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
     return np.empty(tuple(int(s) for s in args), dt.np)
+
+
+# ---- in-place random fillers (Tensor.uniform_, normal_ ...) -------------------------------------------------
+def _fill_random(tensor, arr):
+    """Writes `arr` into `tensor` in place, as one copy_: a leaf that requires grad refuses it outside no_grad,
+    and the version counter moves, as with PyTorch's fillers."""
+    from .inplace import copy_
+    return copy_(tensor, _new(np.ascontiguousarray(arr, dtype=tensor._dtype.np), tensor._dtype))
+
+
+def uniform_(self, from_=0, to=1, *, generator=None):
+    _float_only(self._dtype, "check_uniform_bounds")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_:g} > to={to:g}")
+    return _fill_random(self, from_ + (to - from_) * _rng(generator).random(tuple(self._data.shape)))
+
+
+def normal_(self, mean=0, std=1, *, generator=None):
+    _float_only(self._dtype, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")  # C++'s number format
+    return _fill_random(self, mean + std * _rng(generator).standard_normal(tuple(self._data.shape)))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    return _fill_random(self, _rng(generator).random(tuple(self._data.shape)) < p)
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    _float_only(self._dtype, "exponential_cpu")
+    return _fill_random(self, _rng(generator).exponential(1.0 / lambd, tuple(self._data.shape)))
+
+
+API["Tensor"] += ("uniform_", "normal_", "bernoulli_", "exponential_")

@@ -22,9 +22,6 @@ import glassgrad  # noqa: E402
 from glassgrad.autograd.gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402
 from glassgrad.testing import FLOAT_DTYPES, op_db, make_samples, make_error_inputs, make_maker, build_args, flatten_arrays, as_list  # noqa: E402
 
-_SELECT_0D = ("BUG: select / an int index that yields a 0-dim result returns a NumPy scalar, not a 0-dim view: "
-              "its double backward (and x[i] = v, x[i].add_(1) on a 1-D tensor) raise TypeError")
-
 # (suite, row, sample descs, dtype) -> reason; "*" matches anything, a tuple matches any of its descs.
 XFAIL = {}
 _ROWS = {op.name: op for op in op_db}

@@ -82,15 +82,21 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                          "have requires_grad=True.")
     numerical = _numerical_jacobians(func, inputs, eps)
     analytical = _analytical_jacobians(func, inputs)
-    # NOTE: as PyTorch's gradcheck, only outputs that require grad are checked (an index or rank output has
-    # a numerical derivative, no analytical one)
+    # NOTE: as in PyTorch's gradcheck, an output that does not require grad must have a zero numerical
+    # derivative (an index output, or a VJP that forgot to build a graph under create_graph would not)
     differentiable = [o.requires_grad for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor)]
     for i, (num, ana) in enumerate(zip(numerical, analytical)):
         if num is None:
             continue
         for o, (n, a) in enumerate(zip(num, ana)):
             if not differentiable[o]:
-                continue
+                if np.allclose(n, 0, atol=atol):
+                    continue
+                msg = (f"Output {o} does not require grad, but its numerical derivative with respect to input {i} "
+                       f"is not zero:\n{n}\n")
+                if raise_exception:
+                    raise GradcheckError(msg)
+                return False
             if not np.allclose(a, n, rtol=rtol, atol=atol):
                 msg = (f"Jacobian mismatch for output {o} with respect to input {i},\n"
                        f"numerical:{n}\nanalytical:{a}\n")

@@ -1,7 +1,7 @@
 """The array module `xp`: NumPy here; CuPy on a GPU in a later issue."""
 import numpy
 
-__all__ = ["get_array_module", "numpy"]
+__all__ = ["get_array_module", "numpy", "scatter_add"]
 
 
 def get_array_module(*arrays):
@@ -11,6 +11,15 @@ def get_array_module(*arrays):
             import cupy
             return cupy
     return numpy
+
+
+def scatter_add(xp, a, indices, values):
+    """a[indices] += values with repeated indices accumulated (NumPy's add.at; cupyx.scatter_add on CuPy)."""
+    if xp is numpy:
+        numpy.add.at(a, indices, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(a, indices, values)
 
 
 def _make_quiet():

@@ -13,6 +13,7 @@ from . import shape as S
 from .. import _dtype as D
 from ..backends import get_array_module
 from ..tensor import Tensor, _new, _wrap_dim
+from ..backends import scatter_add
 
 __all__ = ["getitem", "setitem", "index", "index_put_", "index_put", "nonzero", "argwhere", "unique", "one_hot"]
 
@@ -22,11 +23,16 @@ API = {"torch": ("index_put_", "index_put", "nonzero", "argwhere", "unique"),
        "linalg": (), "special": ()}
 
 
+def _records(xp):
+    """True when a VJP runs under the tensor namespace (create_graph=True), not on an array module."""
+    return getattr(xp, "RECORDS", False)
+
+
 def _index_vjp(grad, x_shape, indices, xp):
-    if xp is not np:
+    if _records(xp):
         return xp.index_put(xp.zeros(x_shape, dtype=grad.dtype), indices, grad, accumulate=True)
-    z = np.zeros(x_shape, dtype=grad.dtype)
-    np.add.at(z, indices, grad)
+    z = xp.zeros(x_shape, dtype=grad.dtype)
+    scatter_add(xp, z, indices, grad)
     return z
 
 
@@ -37,7 +43,7 @@ defvjp(INDEX, x=_index_vjp)
 def _index_put_fwd(xp, x, values, *, indices, accumulate):
     out = x.copy()
     if accumulate:
-        np.add.at(out, indices, values)
+        scatter_add(xp, out, indices, values)
     else:
         out[indices] = values
     return out
@@ -46,7 +52,7 @@ def _index_put_fwd(xp, x, values, *, indices, accumulate):
 def _index_put_x_vjp(grad, indices, accumulate, xp):
     if accumulate:
         return grad
-    if xp is not np:
+    if _records(xp):
         return xp.index_put(grad, indices, xp.zeros((), dtype=grad.dtype), accumulate=False)
     g = grad.copy()
     g[indices] = 0
@@ -54,8 +60,7 @@ def _index_put_x_vjp(grad, indices, accumulate, xp):
 
 
 def _index_put_values_vjp(grad, values_shape, indices, xp):
-    g = grad[indices] if xp is np else xp.index(grad, indices)
-    return g
+    return xp.index(grad, indices) if _records(xp) else grad[indices]
 
 
 INDEX_PUT = primitive("index_put", _index_put_fwd, promote=False, kw_saved=True)

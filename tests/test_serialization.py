@@ -397,3 +397,20 @@ def test_glassgrad_nested_checkpoint_is_readable_by_torch(tmp_path):
     got = safetensors_torch.load_file(str(path))
     assert sorted(got) == ["state.0.exp_avg", "state.0.exp_avg_sq", "state.0.step", "state.1.exp_avg",
                            "state.1.exp_avg_sq", "state.1.step"]
+
+
+@pytest.mark.parametrize("where", ["tensor_data", "structure_key"])
+def test_a_corrupted_but_well_formed_file_is_refused(tmp_path, where):
+    """A flipped byte that leaves the file parseable (a weight, a key name) must not load silently."""
+    path = tmp_path / "c.safetensors"
+    state = collections.OrderedDict(weight=glassgrad.arange(6.0).reshape(2, 3), exp_avg=glassgrad.ones(3))
+    glassgrad.save({"model": state, "step": 3}, path)
+    data = bytearray(path.read_bytes())
+    if where == "tensor_data":
+        data[-5] ^= 0x01
+    else:
+        i = data.index(b"exp_avg", 8)
+        data[i + 1] = ord("V")
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        glassgrad.load(path)

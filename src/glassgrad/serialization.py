@@ -19,6 +19,7 @@ loads here as a dict of tensors.
     (3, 'OrderedDict', tensor([1., 1.], dtype=torch.float64))
 """
 import collections
+import hashlib
 import json
 import math
 import os
@@ -32,6 +33,7 @@ from .tensor import Tensor
 __all__ = ["save", "load", "CheckpointError"]
 
 _STRUCTURE_KEY = "glassgrad"   # the metadata entry holding the structure
+_CHECKSUM_KEY = "glassgrad_sha256"  # a digest of the structure and every tensor's bytes
 _VERSION = 1
 _MAX_HEADER = 100_000_000      # safetensors' own limit on the JSON header
 # the safetensors dtypes glassgrad has (bfloat16, unsigned 16/32/64 and complex have no glassgrad dtype)
@@ -75,7 +77,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     flat = _flat_state_dict(obj)
     root = writer.encode(obj, [], flat)
     structure = json.dumps({"version": _VERSION, "root": root}, allow_nan=False, separators=(",", ":"))
-    data = sf.numpy.save(writer.arrays, metadata={"format": "pt", _STRUCTURE_KEY: structure})
+    data = sf.numpy.save(writer.arrays, metadata={"format": "pt", _STRUCTURE_KEY: structure,
+                                                  _CHECKSUM_KEY: _checksum(structure, writer.arrays)})
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as fh:
             fh.write(data)
@@ -218,6 +221,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     metadata = header.get("__metadata__") or {}
     if _STRUCTURE_KEY not in metadata:  # written by another tool: the tensors by name, in file order
         return {k: _tensor(arrays[k]) for k in tensor_names}
+    if _CHECKSUM_KEY in metadata and metadata[_CHECKSUM_KEY] != _checksum(metadata[_STRUCTURE_KEY], arrays):
+        raise CheckpointError(f"{name}: checksum mismatch: the file is corrupt (its tensors or structure changed "
+                              f"after it was written)")
     try:
         structure = json.loads(metadata[_STRUCTURE_KEY])
     except (ValueError, RecursionError) as e:
@@ -237,6 +243,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         raise CheckpointError(f"{name}: the structure does not match the tensors: the file holds tensors the "
                               f"structure never mentions: {unused[:5]}")
     return obj
+
+
+def _checksum(structure, arrays):
+    """SHA-256 over the structure text and each tensor's name, dtype, shape and bytes, in name order: a flipped
+    bit anywhere in a glassgrad checkpoint is caught at load (files from other tools carry no checksum)."""
+    h = hashlib.sha256(structure.encode())
+    for k in sorted(arrays):
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f"\0{k}\0{a.dtype.str}\0{a.shape}\0".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def _read_header(data, name):

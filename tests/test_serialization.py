@@ -414,3 +414,26 @@ def test_a_corrupted_but_well_formed_file_is_refused(tmp_path, where):
     path.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="checksum mismatch"):
         glassgrad.load(path)
+
+
+@pytest.mark.parametrize("mutate,match", [
+    (lambda root: root["odict"][0][1].update(junk=1), "unknown entries"),
+    (lambda root: root.update(_metadat_={}), "unknown entries"),
+    (lambda root: root.update(_metadata={"tensor": "weight"}), "_metadata is not a dict of dicts"),
+])
+def test_structure_nodes_with_unexpected_entries_are_refused(tmp_path, mutate, match):
+    """A structure (without the checksum, as a foreign tool might write it) whose nodes hold entries glassgrad
+    never writes is refused rather than half understood."""
+    import safetensors.numpy
+    state = collections.OrderedDict(weight=glassgrad.ones(2, 3))
+    state._metadata = collections.OrderedDict({"": {"version": 1}})
+    path = tmp_path / "s.safetensors"
+    glassgrad.save(state, path)
+    arrays = safetensors.numpy.load_file(str(path))
+    with open(path, "rb") as fh:
+        header = json.loads(fh.read(8 + struct.unpack("<Q", open(path, "rb").read(8))[0])[8:])
+    structure = json.loads(header["__metadata__"]["glassgrad"])
+    mutate(structure["root"])
+    safetensors.numpy.save_file(arrays, str(path), metadata={"format": "pt", "glassgrad": json.dumps(structure)})
+    with pytest.raises(CheckpointError, match=match):
+        glassgrad.load(path)

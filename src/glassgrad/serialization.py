@@ -245,6 +245,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     return obj
 
 
+# the entries each kind of structure node may hold (anything else is a corrupt or foreign structure)
+_NODE_KEYS = {"tensor": {"tensor", "requires_grad", "parameter"}, "odict": {"odict", "_metadata"}}
+
+
 def _checksum(structure, arrays):
     """SHA-256 over the structure text and each tensor's name, dtype, shape and bytes, in name order: a flipped
     bit anywhere in a glassgrad checkpoint is caught at load (files from other tools carry no checksum)."""
@@ -329,6 +333,9 @@ class _Reader:
         if type(node) is not dict or not node:
             self._fail(f"unknown node {node!r}")
         tag = next(iter(node))
+        extra = set(node) - _NODE_KEYS.get(tag, {tag})
+        if extra:
+            self._fail(f"a {tag!r} node has unknown entries {sorted(extra)}")
         if tag == "tensor":
             t = _tensor(self._array(node["tensor"]))
             if node.get("requires_grad"):
@@ -340,7 +347,10 @@ class _Reader:
         if tag == "ndarray":
             return np.array(self._array(node["ndarray"]), copy=True)
         if tag == "npscalar":
-            return self._array(node["npscalar"])[()]
+            arr = self._array(node["npscalar"])
+            if arr.ndim != 0:
+                self._fail(f"a NumPy scalar refers to tensor {node['npscalar']!r} of shape {arr.shape}")
+            return arr[()]
         if tag == "float" and node["float"] in ("nan", "inf", "-inf"):
             return float(node["float"])
         if tag == "tuple" and type(node["tuple"]) is list:
@@ -352,7 +362,10 @@ class _Reader:
                     self._fail(f"a {tag} item is {item!r}, not a [key, value] pair")
                 out[self._key(item[0])] = self.decode(item[1])
             if tag == "odict" and "_metadata" in node:
-                out._metadata = self.decode(node["_metadata"])
+                meta = self.decode(node["_metadata"])
+                if type(meta) not in (dict, collections.OrderedDict) or not all(type(v) is dict for v in meta.values()):
+                    self._fail("a state dict's _metadata is not a dict of dicts")
+                out._metadata = meta
             return out
         self._fail(f"unknown node {node!r}")
 

@@ -426,10 +426,11 @@ def add_(input, other, *, alpha=1):
 
 
 def _check_sub_bool(input, other):
+    # NOTE: a Python bool operand counts too: torch.sub(t, True) is refused like a bool tensor
     bools = [isinstance(a, bool) or (isinstance(a, Tensor) and a._dtype is D.bool_) for a in (input, other)]
-    if not any(isinstance(a, Tensor) and a._dtype is D.bool_ for a in (input, other)):
+    if not any(bools):
         return
-    if all(bools):
+    if all(isinstance(a, Tensor) and a._dtype is D.bool_ for a in (input, other)):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "

@@ -345,6 +345,8 @@ defvjp(ARGMIN, x=NON_DIFFERENTIABLE)
 
 
 def _arg(name, op, input, dim, keepdim):
+    if input._dtype is D.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     nd = input._data.ndim
     d = None if dim is None else wrap_dim(name, dim, nd)
     if d is None and input._data.size == 0:

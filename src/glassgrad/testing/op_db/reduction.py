@@ -143,7 +143,8 @@ def _binary_samples(make):
 def _errors_arg(make):
     return [E("empty_no_dim", IndexError, r"argmax\(\): Expected reduction dim to be specified for input.numel\(\) "
               r"== 0", make(0, 3)),
-            E("empty_dim", IndexError, r"argmax\(\): Expected reduction dim 0 to have non-zero size", make(0, 3), 0)]
+            E("empty_dim", IndexError, r"argmax\(\): Expected reduction dim 0 to have non-zero size", make(0, 3), 0),
+            E("bool", RuntimeError, r"argmax\(\): does not support bool input", make(2, 3, dtype="bool"), 1)]
 
 
 def _amax_ref(pick):

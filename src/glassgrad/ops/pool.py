@@ -428,15 +428,53 @@ def adaptive_avg_pool1d(input, output_size):
     return S.squeeze(adaptive_avg_pool2d(S.unsqueeze(input, -2), (1, o)), -2)
 
 
+def _pick_max(xp, g, axis):
+    """(max, its index) along `axis`, by _running_max's rule: the first max wins, but the last NaN if any."""
+    arg = xp.expand_dims(xp.argmax(g, axis), axis)  # NumPy's argmax: the first max, or the first NaN
+    best = xp.take_along_axis(g, arg, axis)
+    if best.dtype.kind == "f":
+        nan = xp.isnan(best)
+        if nan.any():
+            last = g.shape[axis] - 1 - xp.argmax(xp.flip(xp.isnan(g), axis), axis)
+            arg = xp.where(nan, xp.expand_dims(last, axis), arg)
+    return xp.squeeze(best, axis), xp.squeeze(arg, axis)
+
+
+def _window_max(xp, x, n, o, idx, axis):
+    """The max over each adaptive window along `axis` (NaN if any is NaN). By one maximum.reduceat over runs
+    start0, stop0, start1, stop1, ..., start_last (stop_last is the axis' end), every other one kept; where a
+    window before the last also ends at the axis' end (a few positions spread over more outputs), by a gather
+    of `idx` (out, taps) instead."""
+    if n == o:
+        return x
+    start, stop = _adaptive_windows(xp, n, o)
+    if o > 1 and int(stop[-2]) >= n:
+        return xp.take(x, idx, axis=axis).max(axis=axis)
+    runs = xp.stack([start, stop], 1).ravel()[:-1]
+    keep = (slice(None),) * (x.ndim + axis) + (slice(None, None, 2),)
+    return xp.maximum.reduceat(x, runs, axis=axis)[keep]
+
+
 def _adaptive_max_fwd(xp, x, *, out):
     (n_h, n_w), (oh, ow) = x.shape[-2:], out
+    if oh == 0 or ow == 0:
+        return xp.empty(x.shape[:-2] + out, x.dtype), xp.empty(x.shape[:-2] + out, xp.int64)
     maps = _adaptive_maps(xp, (n_h, n_w), out)
-    # (out, taps) input positions of each window, its last position repeated past its end (a repeat never wins)
+    # (out, taps) input positions of each window, its last position repeated past its end (a repeat never wins:
+    # it only ties its original, or is the same NaN)
     ih, iw = (xp.arange(n)[:, None] if m is None else m[0].T for n, m in zip((n_h, n_w), maps))
-    th, tw = ih.shape[1], iw.shape[1]
-    values, a = _running_max(xp, (x[..., ih[:, t // tw][:, None], iw[:, t % tw][None, :]] for t in range(th * tw)))
-    rows = ih[xp.arange(oh)[:, None], a // tw]
-    cols = iw[xp.arange(ow)[None, :], a % tw]
+    # The tap a row-major running max picks (_running_max: the first max, or the last NaN) lies in the first row
+    # of the window whose max over the column window is the window's max (or in the last row holding a NaN), at
+    # that row's own pick. So: each row's column-window max, then the row pick over those (th taps), then the
+    # column pick along the picked row only (tw taps): no pass over the input per tap.
+    cv = _window_max(xp, x, n_w, ow, iw, -1)  # (..., n_h, ow)
+    values, ra = _pick_max(xp, cv[..., ih, :], -2)  # (..., oh, ow): the row window's max and its row tap
+    rows = ih[xp.arange(oh)[:, None], ra]
+    flat = rows[..., None] * n_w + iw[None, :, :]  # (..., oh, ow, tw): the picked row's column window
+    lead = x.shape[:-2]
+    taps = xp.take_along_axis(x.reshape(lead + (-1,)), flat.reshape(lead + (-1,)), -1).reshape(flat.shape)
+    _, ca = _pick_max(xp, taps, -1)
+    cols = iw[xp.arange(ow)[None, :], ca]
     return values, rows * n_w + cols
 
 

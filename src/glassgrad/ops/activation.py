@@ -7,7 +7,7 @@ import math
 import warnings
 
 from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE, ZERO_GRAD  # noqa: F401
-from ..backends import quiet
+from ..backends import get_array_module, quiet
 from ..tensor import _wrap_dim
 from . import creation as C, elementwise as E, inplace as IP, unary as U
 
@@ -41,9 +41,19 @@ HARDTANH = primitive("hardtanh", _hardtanh_fwd)
 defvjp(HARDTANH, x=lambda grad, result, min_val, max_val: grad * (result > min_val) * (result < max_val))
 
 LEAKY_RELU = primitive("leaky_relu", lambda xp, x, *, slope: xp.where(x > 0, x, x * slope))
-defvjp(LEAKY_RELU, x=lambda grad, x, slope, xp: xp.where(x > 0, grad, grad * slope))
+
+
+def _leaky_relu_vjp(grad, x, slope, xp):
+    return xp.where(x > 0, grad, grad * slope)
+
+
+def _leaky_relu_result_vjp(grad, result, slope, xp):
+    return xp.where(result > 0, grad, grad * slope)
+
+
+defvjp(LEAKY_RELU, x=_leaky_relu_vjp)
 LEAKY_RELU_ = primitive("leaky_relu_", LEAKY_RELU.fwd, node="LeakyReluBackward1")
-defvjp(LEAKY_RELU_, x=lambda grad, result, slope, xp: xp.where(result > 0, grad, grad * slope))
+defvjp(LEAKY_RELU_, x=_leaky_relu_result_vjp)
 
 
 def _hardsigmoid_fwd(xp, x):
@@ -393,3 +403,153 @@ API["nn.functional"] = {
     "selu_": selu_, "celu": celu, "celu_": celu_, "gelu": gelu, "silu": silu, "mish": mish, "softplus": softplus,
     "softsign": softsign, "hardsigmoid": hardsigmoid, "hardswish": hardswish, "logsigmoid": logsigmoid,
     "tanhshrink": tanhshrink, "glu": glu}
+
+
+# ---- prelu, threshold, shrinkage, rrelu -------------------------------------------------------------
+PRELU = primitive("_prelu_kernel", lambda xp, x, weight: xp.where(x > 0, x, weight * x), node="PreluKernelBackward0")
+defvjp(PRELU, x=lambda grad, x, weight, xp: xp.where(x > 0, grad, weight * grad),
+       weight=lambda grad, x, xp: xp.where(x > 0, 0.0, x * grad))
+
+
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x); `weight` has one element or one per channel (dim 1), as PyTorch's prelu:
+    reshaped (a view) to broadcast over the input, then PyTorch's _prelu_kernel."""
+    if input._dtype != weight._dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input._dtype.scalar_name} and "
+                           f"{weight._dtype.scalar_name}")
+    nd, n = input._data.ndim, weight._data.size
+    if n != 1:
+        if nd == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input._data.shape[1] if nd > 1 else 1
+        if channels != n:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{n} and channel size = {channels}.")
+    if weight._data.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "
+                           f"{weight._data.ndim}")
+    _float_only(input, "prelu_cpu")
+    if nd != weight._data.ndim:
+        weight = weight.reshape([n if i == 1 else 1 for i in range(nd)])
+    return apply(PRELU, (input, weight))
+
+
+def _threshold_fwd(xp, x, *, threshold, value):
+    return xp.where(x > threshold, x, value).astype(x.dtype, copy=False)
+
+
+def _threshold_vjp(grad, x, threshold, xp):
+    return xp.where(x > threshold, grad, 0.0)
+
+
+# NOTE: threshold_ records ThresholdBackward1 but still masks by the input (the registry keeps a copy of it).
+THRESHOLD = primitive("threshold", _threshold_fwd)
+defvjp(THRESHOLD, x=_threshold_vjp)
+THRESHOLD_ = primitive("threshold_", _threshold_fwd, node="ThresholdBackward1")
+defvjp(THRESHOLD_, x=_threshold_vjp)
+
+
+def _threshold_kw(input, threshold, value):
+    if not input._dtype.is_floating_point:
+        threshold, value = math.trunc(threshold), math.trunc(value)  # PyTorch casts both to the int type
+    return {"threshold": threshold, "value": value}
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value."""
+    return _run(THRESHOLD_ if inplace else THRESHOLD, input, _threshold_kw(input, threshold, value), inplace)
+
+
+def threshold_torch(input, threshold, value):
+    return _run(THRESHOLD, input, _threshold_kw(input, threshold, value))
+
+
+def threshold_(input, threshold, value):
+    return _run(THRESHOLD_, input, _threshold_kw(input, threshold, value), True)
+
+
+def _shrink_vjp(grad, x, lambd, xp):
+    # NOTE: PyTorch's mask is `-lambd <= x <= lambd`, so a nan input passes the gradient through
+    return xp.where(x >= -lambd, xp.where(x <= lambd, 0.0, grad), grad)
+
+
+def _softshrink_fwd(xp, x, *, lambd):
+    return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
+
+
+HARDSHRINK = primitive("hardshrink", lambda xp, x, *, lambd: xp.where((x >= -lambd) & (x <= lambd), 0.0, x))
+defvjp(HARDSHRINK, x=_shrink_vjp)
+SOFTSHRINK = primitive("softshrink", _softshrink_fwd)
+defvjp(SOFTSHRINK, x=_shrink_vjp)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    _float_only(input, "hardshrink_cpu")
+    return apply(HARDSHRINK, (input,), {"lambd": lambd})
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    _float_only(input, "softshrink_check")
+    if lambd < 0:
+        big = 3.4028234663852886e38 if input._dtype.itemsize <= 4 else 1.7976931348623157e308
+        raise RuntimeError(f"lambda must be in range [0, {big:g}] for input dtype {input._dtype.scalar_name}, "
+                           f"but found {lambd:g}")
+    return apply(SOFTSHRINK, (input,), {"lambd": lambd})
+
+
+# NOTE: PyTorch records rrelu as rrelu_with_noise even when not training (a leaky_relu with the mean slope).
+RRELU = primitive("rrelu", LEAKY_RELU.fwd, node="RreluWithNoiseBackward0")
+defvjp(RRELU, x=_leaky_relu_vjp)
+RRELU_ = primitive("rrelu_", LEAKY_RELU.fwd, node="RreluWithNoiseBackward1")
+defvjp(RRELU_, x=_leaky_relu_result_vjp)
+RRELU_NOISE = primitive("rrelu_with_noise", lambda xp, x, noise: x * noise, node="RreluWithNoiseBackward0")
+defvjp(RRELU_NOISE, x=lambda grad, noise: grad * noise, noise=NON_DIFFERENTIABLE)
+RRELU_NOISE_ = primitive("rrelu_with_noise_", RRELU_NOISE.fwd, node="RreluWithNoiseBackward1")
+defvjp(RRELU_NOISE_, x=lambda grad, noise: grad * noise, noise=NON_DIFFERENTIABLE)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """leaky_relu with slope (lower + upper) / 2; when training, each element <= 0 gets its own slope drawn
+    uniformly from [lower, upper] with glassgrad's generator (glassgrad.manual_seed)."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _float_only(input, "leaky_relu_cpu")
+    if not training:
+        return _run(RRELU_ if inplace else RRELU, input, {"slope": (lower + upper) / 2}, inplace)
+    xp = get_array_module(input._data)
+    draw = C._rng(None).uniform(lower, upper, input._data.shape)
+    noise = C.tensor(xp.where(input._data <= 0, draw, 1.0).astype(input._dtype.np), dtype=input._dtype)
+    if inplace:
+        return IP.apply_inplace(RRELU_NOISE_, input, (noise,))
+    return apply(RRELU_NOISE, (input, noise))
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def _rrelu_torch(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    return rrelu(input, lower, upper, training)
+
+
+def _rrelu_torch_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def _prelu_method(self, weight):
+    return prelu(self, weight)
+
+
+def _hardshrink_method(self, lambd=0.5):
+    return hardshrink(self, lambd)
+
+
+_prelu_method.__name__, _hardshrink_method.__name__ = "prelu", "hardshrink"
+_rrelu_torch.__name__, _rrelu_torch_.__name__ = "rrelu", "rrelu_"
+API["torch"] = dict({n: globals()[n] for n in API["torch"]}, prelu=prelu, threshold=threshold_torch,
+                    threshold_=threshold_, hardshrink=hardshrink, rrelu=_rrelu_torch, rrelu_=_rrelu_torch_)
+API["Tensor"].update(prelu=_prelu_method, hardshrink=_hardshrink_method)
+API["nn.functional"].update(prelu=prelu, threshold=threshold, threshold_=threshold_, hardshrink=hardshrink,
+                            softshrink=softshrink, rrelu=rrelu, rrelu_=rrelu_)

@@ -166,6 +166,130 @@ def _int_errors(name, kernel):
     return errs
 
 
+# ---- prelu, threshold, shrinkage, rrelu ------------------------------------------------------------
+def _prelu(x, w):
+    if x.ndim != w.ndim:
+        w = w.reshape([w.size if i == 1 else 1 for i in range(x.ndim)])
+    return np.where(x > 0, x, w * x)
+
+
+def _prelu_samples(make):
+    return [S("scalar_w", make(2, 3, 4), make(1)), S("channel_w", make(2, 3, 4), make(3)),
+            S("channel_2d", make(4, 3), make(3)), S("1d", make(4), make(1)), S("0d", make(), make(1)),
+            S("0d_w", make(2, 3), make()), S("1d_0d_w", make(3), make()), S("empty", make(0, 3), make(3)),
+            S("kinks", np.array([-1.0, 0.0, 1.0], dtype=make().dtype), make(1), gradcheck=False)]
+
+
+def _prelu_errors(make):
+    return [E("channels", RuntimeError, r"Mismatch of parameter numbers and input channel size. Found parameter "
+              r"numbers = 2 and channel size = 3\.", make(2, 3), make(2)),
+            E("0d_input", RuntimeError, r"Not allow zero-dim input tensor", make(), make(3)),
+            E("weight_2d", RuntimeError, r"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = 2",
+              make(3), make(1, 1)),
+            E("promote", RuntimeError, r"prelu: Type promoting not supported. Got Float and Double", make(2, 3),
+              make(3).astype(np.float64)),
+            E("int_input", NotImplementedError, r"\"prelu_cpu\" not implemented for 'Long'", np.array([1, -2]),
+              np.array([1]))]
+
+
+def _prelu_op(m, x, w, via="F"):
+    return m.prelu(x, w) if via == "torch" else x.prelu(w) if via == "method" else _F(m).prelu(x, w)
+
+
+def _threshold_samples(make):
+    x = make(2, 3)
+    out = [S("2x3", x, 0.5, 2.0), S("kw", x, threshold=-0.5, value=-3.0), S("0d", make(), 0.5, 2.0),
+           S("empty", make(0, 3), 0.5, 2.0), S("value_above", make(3, 4), 1.0, 5.0, inplace=True),
+           S("torch", x, 0.5, 2.0, via="torch"), S("torch_", make(3, 4), 0.5, 2.0, via="torch_"),
+           S("F_", make(3, 4), 0.5, 2.0, via="F_")]
+    k = np.array([-1.0, 0.0, 0.5, 1.0]).astype(make().dtype)
+    return out + [S("kinks", k, 0.5, 2.0, gradcheck=False), S("kinks_inplace", k, 0.5, 2.0, inplace=True,
+                                                                 gradcheck=False)]
+
+
+def _threshold_op(m, x, threshold, value, inplace=False, via="F"):
+    if via == "torch":
+        return m.threshold(x, threshold, value)
+    if via == "torch_":
+        return m.threshold_(x.clone(), threshold, value)
+    if via == "F_":
+        return _F(m).threshold_(x.clone(), threshold, value)
+    return _F(m).threshold(x.clone() if inplace else x, threshold, value, inplace=inplace)
+
+
+def _threshold(x, threshold, value, inplace=False, via="F"):
+    if x.dtype.kind in "iu":
+        threshold, value = math.trunc(threshold), math.trunc(value)  # PyTorch casts both to the int type
+    return np.where(x > threshold, x, value).astype(x.dtype)
+
+
+def _shrink_errors(name, kernel):
+    def errs(make):
+        out = [E("int_input", NotImplementedError, rf"\"{kernel}\" not implemented for 'Long'", np.array([1, -2]))]
+        if name == "softshrink":
+            out.append(E("negative_lambd", RuntimeError, r"lambda must be in range \[0, 3.40282e\+38\] for input "
+                         r"dtype Float, but found -1", make(3), -1.0))
+        return out
+    return errs
+
+
+def _shrink_op(name):
+    def op(m, x, *args, via="F", **kw):
+        if via == "torch":
+            return getattr(m, name)(x, *args, **kw)
+        if via == "method":
+            return getattr(x, name)(*args, **kw)
+        return getattr(_F(m), name)(x, *args, **kw)
+    return op
+
+
+def _shrink_samples(make):
+    k = np.array([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5]).astype(make().dtype)
+    return [S("2x3", make(2, 3)), S("lambd", make(2, 3), 1.0), S("lambd_kw", make(4), lambd=1.0),
+            S("0d", make()), S("empty", make(0, 3)), S("2x2x3", make(2, 2, 3)),
+            S("kinks", k, gradcheck=False), S("kinks_lambd", k, 1.0, gradcheck=False)]
+
+
+def _hardshrink_samples(make):
+    x = make(2, 3)
+    return _shrink_samples(make) + [S("torch", x, via="torch"), S("method", x, 1.0, via="method")]
+
+
+def _rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return np.where(x > 0, x, x * (lower + upper) / 2)
+
+
+def _rrelu_op(m, x, *args, inplace=False, via="F", **kw):
+    if via == "torch":
+        return m.rrelu(x, *args, **kw)
+    if via == "torch_":
+        return m.rrelu_(x.clone(), *args, **kw)
+    if via == "F_":
+        return _F(m).rrelu_(x.clone(), *args, **kw)
+    return _F(m).rrelu(x.clone() if inplace else x, *args, inplace=inplace, **kw)
+
+
+def _rrelu_samples(make):
+    k = np.array([-1.0, 0.0, 1.0]).astype(make().dtype)
+    return [S("2x3", make(2, 3)), S("bounds", make(2, 3), 0.1, 0.3), S("kw", make(4), lower=0.2, upper=0.5),
+            S("training_false", make(3), 0.1, 0.3, False), S("0d", make()), S("empty", make(0, 3)),
+            S("inplace", make(3, 4), 0.1, 0.3, inplace=True), S("torch", make(2, 3), 0.1, 0.3, via="torch"),
+            S("torch_", make(2, 3), via="torch_"), S("F_", make(2, 3), 0.1, 0.3, via="F_"),
+            S("kinks", k, gradcheck=False), S("kinks_inplace", k, inplace=True, gradcheck=False)]
+
+
+def _rrelu_errors(make):
+    return [E("bounds", RuntimeError, r"Lower bound should be less than or equal to the upper bound", make(3), 0.5,
+              0.2),
+            E("int_input", NotImplementedError, r"\"leaky_relu_cpu\" not implemented for 'Long'", np.array([1, -2]))]
+
+
+def _no_via(f):
+    def ref(x, *args, via="F", inplace=False, **kw):
+        return f(x, *args, **kw).astype(x.dtype)
+    return ref
+
+
 ROWS = [
     act_row("relu_functional", lambda x: np.maximum(x, 0), kinks=(-1.0, 0.0, 1.0), dtypes=FI, away=(0.0,),
             api=("nn.functional.relu", "nn.functional.relu_", "relu"), fn="relu", keep_int=True),
@@ -214,4 +338,17 @@ ROWS = [
            error_inputs=_softmax_errors("log_softmax")),
     OpInfo("softmin", _softmax_op("softmin"), _softmax_ref(_softmax, neg=True), _softmax_samples(("F",)),
            api=("nn.functional.softmin",), tol=_softmax_tol),
+    OpInfo("prelu", _prelu_op, lambda x, w, via="F": _prelu(x, w), _prelu_samples, away=(0.0,),
+           api=("prelu", "nn.functional.prelu"), error_inputs=_prelu_errors),
+    OpInfo("threshold", _threshold_op, _threshold, _threshold_samples, dtypes=FI, away=(0.5, -0.5, 1.0),
+           api=("threshold", "threshold_", "nn.functional.threshold", "nn.functional.threshold_")),
+    OpInfo("hardshrink", _shrink_op("hardshrink"), _no_via(lambda x, lambd=0.5: np.where(np.abs(x) > lambd, x, 0)),
+           _hardshrink_samples, away=(-1.0, -0.5, 0.5, 1.0), api=("hardshrink", "nn.functional.hardshrink"),
+           error_inputs=_shrink_errors("hardshrink", "hardshrink_cpu")),
+    OpInfo("softshrink", _shrink_op("softshrink"),
+           _no_via(lambda x, lambd=0.5: np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0))),
+           _shrink_samples, away=(-1.0, -0.5, 0.5, 1.0), api=("nn.functional.softshrink",),
+           error_inputs=_shrink_errors("softshrink", "softshrink_check")),
+    OpInfo("rrelu", _rrelu_op, _no_via(_rrelu), _rrelu_samples, away=(0.0,),
+           api=("rrelu", "rrelu_", "nn.functional.rrelu", "nn.functional.rrelu_"), error_inputs=_rrelu_errors),
 ]

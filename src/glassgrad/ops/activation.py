@@ -37,18 +37,39 @@ def _hardtanh_fwd(xp, x, *, min_val, max_val):
 
 
 # NOTE: the mask reads the result (inside (min, max) exactly when the input is), so hardtanh_ needs no copy.
+# The masking VJPs of hardtanh and leaky_relu are ops of their own (as in PyTorch), so that under create_graph
+# the gradient is recorded as a function of the input (HardtanhBackwardBackward0 ...) with zero derivative there.
+def _hardtanh_backward(xp, g, y, *, min_val, max_val):
+    return g * ((y > min_val) & (y < max_val))
+
+
+HARDTANH_BACKWARD = primitive("hardtanh_backward", _hardtanh_backward, node="HardtanhBackwardBackward0")
+defvjp(HARDTANH_BACKWARD, g=lambda grad, y, min_val, max_val, xp: call(
+    xp, HARDTANH_BACKWARD, grad, y, min_val=min_val, max_val=max_val), y=ZERO_GRAD)
+
 HARDTANH = primitive("hardtanh", _hardtanh_fwd)
-defvjp(HARDTANH, x=lambda grad, result, min_val, max_val: grad * (result > min_val) * (result < max_val))
+defvjp(HARDTANH, x=lambda grad, result, min_val, max_val, xp: call(
+    xp, HARDTANH_BACKWARD, grad, result, min_val=min_val, max_val=max_val))
 
 LEAKY_RELU = primitive("leaky_relu", lambda xp, x, *, slope: xp.where(x > 0, x, x * slope))
 
 
+def _leaky_relu_backward(xp, g, x, *, slope):
+    return xp.where(x > 0, g, g * slope)
+
+
+LEAKY_RELU_BACKWARD = primitive("leaky_relu_backward", _leaky_relu_backward, node="LeakyReluBackwardBackward0")
+defvjp(LEAKY_RELU_BACKWARD, g=lambda grad, x, slope, xp: call(xp, LEAKY_RELU_BACKWARD, grad, x, slope=slope),
+       x=ZERO_GRAD)
+
+
 def _leaky_relu_vjp(grad, x, slope, xp):
-    return xp.where(x > 0, grad, grad * slope)
+    return call(xp, LEAKY_RELU_BACKWARD, grad, x, slope=slope)
 
 
 def _leaky_relu_result_vjp(grad, result, slope, xp):
-    return xp.where(result > 0, grad, grad * slope)
+    # NOTE: the result is positive exactly where the input is, so the same mask serves the in-place form
+    return call(xp, LEAKY_RELU_BACKWARD, grad, result, slope=slope)
 
 
 defvjp(LEAKY_RELU, x=_leaky_relu_vjp)

@@ -400,7 +400,11 @@ defvjp(ADDCDIV, x=lambda grad: grad, t1=lambda grad, t2, value: grad * value / t
        t2=lambda grad, t1, t2, value: -grad * value * t1 / (t2 * t2))
 
 RELU = primitive("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False))
-defvjp(RELU, x=lambda grad, result: grad * (result > 0))
+# NOTE: relu's VJP is an op of its own, as PyTorch's threshold_backward: under create_graph the gradient is recorded
+# as a function of the result (ThresholdBackwardBackward0), with zero derivative there
+THRESHOLD_BACKWARD = primitive("threshold_backward", lambda xp, g, y: g * (y > 0), node="ThresholdBackwardBackward0")
+defvjp(THRESHOLD_BACKWARD, g=lambda grad, y, xp: call(xp, THRESHOLD_BACKWARD, grad, y), y=ZERO_GRAD)
+defvjp(RELU, x=lambda grad, result, xp: call(xp, THRESHOLD_BACKWARD, grad, result))
 
 
 # ---- public functions --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import math
 
 from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE, ZERO_GRAD  # noqa: F401
 from ..autograd import grad_mode
-from ..backends import get_array_module, quiet
+from ..backends import get_array_module, quiet, scatter_add
 from ..tensor import _new, _wrap_dim
 from .. import _dtype as D
 from . import creation as C, elementwise as E, reduction as R, shape as S, linalg as L, inplace as IP
@@ -154,10 +154,10 @@ def _embedding_fwd(xp, weight, indices, *, padding_idx, scale_grad_by_freq, scal
     return out
 
 
-def _embedding_bwd_fwd(xp, grad, indices, *, num_weights, padding_idx, scale_grad_by_freq):
-    g = grad * _emb_factor(xp, indices, num_weights, padding_idx, scale_grad_by_freq).astype(grad.dtype)
-    out = xp.zeros((num_weights, grad.shape[-1]), grad.dtype)
-    xp.add.at(out, indices.reshape(-1), g.reshape(-1, grad.shape[-1]))
+def _embedding_bwd_fwd(xp, g, indices, *, num_weights, padding_idx, scale_grad_by_freq):
+    scaled = g * _emb_factor(xp, indices, num_weights, padding_idx, scale_grad_by_freq).astype(g.dtype)
+    out = xp.zeros((num_weights, g.shape[-1]), g.dtype)
+    scatter_add(xp, out, indices.reshape(-1), scaled.reshape(-1, g.shape[-1]))
     return out
 
 
@@ -167,7 +167,7 @@ defvjp(EMBEDDING, weight=lambda grad, indices, weight_shape, padding_idx, scale_
     scale_grad_by_freq=scale_grad_by_freq))
 # NOTE: the dense gradient is a scatter-add; its own gradient gathers the rows back, with the same factors
 EMBEDDING_BACKWARD = primitive("embedding_dense_backward", _embedding_bwd_fwd)
-defvjp(EMBEDDING_BACKWARD, grad=lambda grad, indices, padding_idx, scale_grad_by_freq, xp: call(
+defvjp(EMBEDDING_BACKWARD, g=lambda grad, indices, padding_idx, scale_grad_by_freq, xp: call(
     xp, EMBEDDING, grad, indices, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq, scaled=True))
 
 

@@ -75,6 +75,10 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op.inputs = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
     op.kwnames = tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY)
     op.kwdefaults = {p.name: p.default for p in params if p.kind == p.KEYWORD_ONLY}
+    reserved = {"grad", "result", "xp"} & (set(op.inputs) | set(op.kwnames))
+    if reserved:
+        # NOTE: a VJP reads these names as the incoming gradient, the output and the array module
+        raise TypeError(f"op {name}: input or option named {sorted(reserved)}, a name VJPs reserve")
     op.view = view
     op.save_plan = {}
     # PyTorch saves some options as tensors (index tensors): they are freed after backward too

@@ -25,3 +25,19 @@ def _second_order(m, f):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_masking_backward_is_recorded_like_torch(name):
     assert _second_order(glassgrad, CASES[name]) == _second_order(torch, CASES[name])
+
+
+SMOOTH = {
+    "tanh": lambda m, x: m.tanh(x),
+    "sigmoid": lambda m, x: m.sigmoid(x),
+    "tanh_method": lambda m, x: x.tanh(),
+    "sigmoid_functional": lambda m, x: m.nn.functional.sigmoid(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMOOTH))
+def test_smooth_backward_nodes_and_values_like_torch(name):
+    g_obs = _second_order(glassgrad, SMOOTH[name])
+    t_obs = _second_order(torch, SMOOTH[name])
+    assert g_obs[:2] == t_obs[:2]
+    assert g_obs[2] == pytest.approx(t_obs[2], rel=1e-12) and g_obs[3] == pytest.approx(t_obs[3], rel=1e-12)

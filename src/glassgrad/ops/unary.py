@@ -10,7 +10,7 @@ import warnings
 
 from ..backends import quiet as _quiet
 from ..tensor import Tensor
-from .registry import primitive, defvjp, apply, TENSOR_XP, ZERO_GRAD
+from .registry import primitive, defvjp, apply, call, TENSOR_XP, ZERO_GRAD
 
 __all__ = ["abs", "neg", "sign", "sgn", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
            "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
@@ -128,7 +128,11 @@ defvjp(SINH, x=lambda grad, x, xp: grad * xp.cosh(x))
 COSH = primitive("cosh", lambda xp, x: _quiet(xp.cosh, x), float_result=True)
 defvjp(COSH, x=lambda grad, x, xp: grad * xp.sinh(x))
 TANH = primitive("tanh", lambda xp, x: xp.tanh(x), float_result=True)
-defvjp(TANH, x=lambda grad, result: grad * (1 - result * result))
+# NOTE: tanh's and sigmoid's backwards are ops of their own, as PyTorch's tanh_backward/sigmoid_backward, so that
+# a second-order graph names TanhBackwardBackward0 / SigmoidBackwardBackward0 as PyTorch's does
+TANH_BACKWARD = primitive("tanh_backward", lambda xp, g, y: g * (1 - y * y), node="TanhBackwardBackward0")
+defvjp(TANH_BACKWARD, g=lambda grad, y, xp: call(xp, TANH_BACKWARD, grad, y), y=lambda grad, g, y: -2 * grad * g * y)
+defvjp(TANH, x=lambda grad, result, xp: call(xp, TANH_BACKWARD, grad, result))
 ASINH = primitive("asinh", lambda xp, x: xp.arcsinh(x), float_result=True)
 defvjp(ASINH, x=lambda grad, x, xp: grad / xp.sqrt(x * x + 1))
 ACOSH = primitive("acosh", lambda xp, x: _quiet(xp.arccosh, x), float_result=True)
@@ -264,7 +268,10 @@ def _sigmoid(xp, x):
 
 
 SIGMOID = primitive("sigmoid", _sigmoid, float_result=True)
-defvjp(SIGMOID, x=lambda grad, result: grad * result * (1 - result))
+SIGMOID_BACKWARD = primitive("sigmoid_backward", lambda xp, g, y: g * y * (1 - y), node="SigmoidBackwardBackward0")
+defvjp(SIGMOID_BACKWARD, g=lambda grad, y, xp: call(xp, SIGMOID_BACKWARD, grad, y),
+       y=lambda grad, g, y: grad * g * (1 - 2 * y))
+defvjp(SIGMOID, x=lambda grad, result, xp: call(xp, SIGMOID_BACKWARD, grad, result))
 
 
 def _logit(xp, x, *, eps):

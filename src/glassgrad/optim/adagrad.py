@@ -37,17 +37,7 @@ class Adagrad(Optimizer):
                 state["step"] = _step_tensor(group)
                 state["sum"] = full_like(p, initial_accumulator_value)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):
-                    p_state["step"] = _step_tensor(group, p_state["step"])
+    _GROUP_DEFAULTS = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
 
     def share_memory(self):
         """A no-op kept for API parity (glassgrad has no inter-process shared tensors)."""

@@ -26,21 +26,13 @@ class NAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0:
-                    if not isinstance(p_state["step"], Tensor):
-                        p_state["step"] = _step_tensor(group, p_state["step"])
-                    if not isinstance(p_state["mu_product"], Tensor):
-                        p_state["mu_product"] = tensor(p_state["mu_product"], dtype=_get_scalar_dtype())
+    _GROUP_DEFAULTS = {"maximize": False, "foreach": None, "capturable": False, "differentiable": False,
+                       "decoupled_weight_decay": False}
+
+    def _upgrade_state(self, group, p_state):
+        super()._upgrade_state(group, p_state)
+        if not isinstance(p_state["mu_product"], Tensor):
+            p_state["mu_product"] = tensor(p_state["mu_product"], dtype=_get_scalar_dtype())
 
     def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps):
         for p in group["params"]:

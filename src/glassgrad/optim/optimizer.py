@@ -183,6 +183,21 @@ class Optimizer:
                 setattr(self, name, _HookDict())
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
+        # NOTE: PyTorch's per-optimizer __setstate__: options that older state dicts lack get their defaults, and
+        # step counts saved as numbers become tensors
+        for group in self.param_groups:
+            for key, value in self._GROUP_DEFAULTS.items():
+                group.setdefault(key, value)
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state:
+                    self._upgrade_state(group, p_state)
+
+    _GROUP_DEFAULTS = {}  # per optimizer: {option: default} for param groups loaded from older state dicts
+
+    def _upgrade_state(self, group, p_state):
+        if "step" in p_state and not isinstance(p_state["step"], Tensor):
+            p_state["step"] = _step_tensor(group, p_state["step"])
 
     def __repr__(self):
         format_string = self.__class__.__name__ + " ("

@@ -73,3 +73,4 @@ def expand_copy(input, *size):
 globals().update(_ops.exported("torch"))
 from . import nn, linalg, special, utils, optim  # noqa: E402
 from .serialization import save, load  # noqa: E402
+from ._typename import typename  # noqa: E402

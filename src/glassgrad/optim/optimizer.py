@@ -18,6 +18,7 @@ from copy import deepcopy
 from itertools import chain
 
 from ..tensor import Tensor
+from .._typename import typename
 from ..ops.creation import tensor
 from ..autograd.graph import RemovableHandle
 from ..autograd.grad_mode import enable_grad, set_grad_enabled
@@ -44,19 +45,6 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def typename(obj):
-    """torch.typename: 'torch.FloatTensor' for a tensor, the qualified class name otherwise."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def _use_grad_for_differentiable(func):

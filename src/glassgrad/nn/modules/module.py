@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 from ...autograd import grad_mode
 from ...tensor import Tensor
+from ..._typename import typename as _typename
 from ... import _dtype as D
 from ..parameter import Parameter, Buffer, is_lazy
 from ._hooks import RemovableHandle, BackwardHook, _WrappedHook, warn_non_full_backward_hook
@@ -31,21 +32,6 @@ from ._hooks import RemovableHandle, BackwardHook, _WrappedHook, warn_non_full_b
 __all__ = ["Module", "RemovableHandle"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-
-
-def _typename(obj):
-    """torch.typename: 'torch.FloatTensor' for a tensor, the qualified class name otherwise."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):

@@ -1,7 +1,6 @@
 """Adadelta (lr=1.0 by default), as torch.optim.Adadelta."""
 from ..tensor import Tensor
-from ..ops.creation import zeros_like
-from .optimizer import (Optimizer, _check_lr, _check_nonneg, _closure_loss, _get_value, _step_tensor, _to_scalar,
+from .optimizer import (Optimizer, _check_lr, _check_nonneg, _closure_loss, _get_value, _to_scalar,
                         _use_grad_for_differentiable)
 
 __all__ = ["Adadelta", "adadelta"]
@@ -25,28 +24,13 @@ class Adadelta(Optimizer):
 
     _GROUP_DEFAULTS = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
-    def _init_group(self, group, params_with_grad, grads, square_avgs, acc_deltas, state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _step_tensor(group)
-                state["square_avg"] = zeros_like(p)
-                state["acc_delta"] = zeros_like(p)
-            square_avgs.append(state["square_avg"])
-            acc_deltas.append(state["acc_delta"])
-            state_steps.append(state["step"])
-
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Performs one optimization step; `closure` re-evaluates the model and returns the loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            params_with_grad, grads, square_avgs, acc_deltas, state_steps = [], [], [], [], []
-            self._init_group(group, params_with_grad, grads, square_avgs, acc_deltas, state_steps)
+            params_with_grad, grads, square_avgs, acc_deltas, state_steps = self._gather(
+                group, ("square_avg", "acc_delta"))
             adadelta(params_with_grad, grads, square_avgs, acc_deltas, state_steps, lr=group["lr"],
                      rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
                      maximize=group["maximize"], differentiable=group["differentiable"],

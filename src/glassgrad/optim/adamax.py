@@ -1,10 +1,9 @@
 """Adamax: Adam with the infinity norm, as torch.optim.Adamax."""
 from ..tensor import Tensor
-from ..ops.creation import zeros_like
 from ..ops.reduction import amax
 from ..ops.shape import cat
 from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _closure_loss, _get_value,
-                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
+                        _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["Adamax", "adamax"]
 
@@ -26,29 +25,13 @@ class Adamax(Optimizer):
 
     _GROUP_DEFAULTS = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
-    def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_infs, state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _step_tensor(group)
-                state["exp_avg"] = zeros_like(p)
-                state["exp_inf"] = zeros_like(p)
-            exp_avgs.append(state["exp_avg"])
-            exp_infs.append(state["exp_inf"])
-            state_steps.append(state["step"])
-
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Performs one optimization step; `closure` re-evaluates the model and returns the loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            params_with_grad, grads, exp_avgs, exp_infs, state_steps = [], [], [], [], []
             beta1, beta2 = group["betas"]
-            self._init_group(group, params_with_grad, grads, exp_avgs, exp_infs, state_steps)
+            params_with_grad, grads, exp_avgs, exp_infs, state_steps = self._gather(group, ("exp_avg", "exp_inf"))
             adamax(params_with_grad, grads, exp_avgs, exp_infs, state_steps, eps=group["eps"], beta1=beta1,
                    beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"], maximize=group["maximize"],
                    differentiable=group["differentiable"], capturable=group["capturable"])

@@ -19,6 +19,7 @@ from itertools import chain
 
 from ..tensor import Tensor
 from .._typename import typename
+from ..ops.creation import zeros_like
 from ..ops.creation import tensor
 from ..autograd.graph import RemovableHandle
 from ..autograd.grad_mode import enable_grad, set_grad_enabled
@@ -182,6 +183,26 @@ class Optimizer:
                     self._upgrade_state(group, p_state)
 
     _GROUP_DEFAULTS = {}  # per optimizer: {option: default} for param groups loaded from older state dicts
+
+    def _gather(self, group, buffers):
+        """The group's parameters that have a gradient, their gradients, one list per state buffer (created as
+        zeros with a step counter on a parameter's first step) and the step counters."""
+        params, grads, steps = [], [], []
+        lists = [[] for _ in buffers]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            params.append(p)
+            grads.append(p.grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _step_tensor(group)
+                for name in buffers:
+                    state[name] = zeros_like(p)
+            for out, name in zip(lists, buffers):
+                out.append(state[name])
+            steps.append(state["step"])
+        return (params, grads, *lists, steps)
 
     def _upgrade_state(self, group, p_state):
         if "step" in p_state and not isinstance(p_state["step"], Tensor):

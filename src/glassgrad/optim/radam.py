@@ -1,9 +1,8 @@
 """RAdam: Adam with a rectified adaptive learning rate, as torch.optim.RAdam."""
 from ..tensor import Tensor
-from ..ops.creation import zeros_like
 from ..ops.elementwise import where
 from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _closure_loss, _get_value,
-                        _step_tensor, _to_scalar, _use_grad_for_differentiable)
+                        _to_scalar, _use_grad_for_differentiable)
 
 __all__ = ["RAdam", "radam"]
 
@@ -27,29 +26,13 @@ class RAdam(Optimizer):
     _GROUP_DEFAULTS = {"foreach": None, "maximize": False, "differentiable": False,
                        "decoupled_weight_decay": False, "capturable": False}
 
-    def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _step_tensor(group)
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            state_steps.append(state["step"])
-
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Performs one optimization step; `closure` re-evaluates the model and returns the loss."""
         loss = _closure_loss(closure)
         for group in self.param_groups:
-            params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps = [], [], [], [], []
             beta1, beta2 = group["betas"]
-            self._init_group(group, params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps)
+            params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps = self._gather(group, ("exp_avg", "exp_avg_sq"))
             radam(params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps, beta1=beta1, beta2=beta2,
                   lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"],
                   capturable=group["capturable"], differentiable=group["differentiable"],

@@ -1,4 +1,4 @@
 """glassgrad.utils: PyTorch's torch.utils names that a training loop touches (data loading)."""
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

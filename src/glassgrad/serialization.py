@@ -198,7 +198,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         raise TypeError("glassgrad.load never unpickles; it does not take a pickle_module")
     if isinstance(map_location, str) or type(map_location).__name__ == "device":
         from .device import device
-        device(map_location)  # validates: only the CPU exists
+        if device(map_location).type == "cuda":
+            raise RuntimeError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
+                               "False. If you are running on a CPU-only machine, please use torch.load with "
+                               "map_location=torch.device('cpu') to map your storages to the CPU.")
     sf = _safetensors()
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)

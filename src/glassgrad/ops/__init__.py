@@ -10,6 +10,7 @@ from . import elementwise as E, reduction as R, shape as S, linalg as L, indexin
 from . import inplace as IP
 from . import unary, activation, sorting, decomposition, scatter, layout, conv, pool, layers, loss
 from .registry import apply
+from . import device_copy
 
 __all__ = ["E", "R", "S", "L", "I", "C", "IP", "FAMILIES", "exported"]
 
@@ -164,8 +165,8 @@ def _install():
     T.byte = lambda self, memory_format=None: C.to(self, C.D.uint8)
     T.bool = lambda self, memory_format=None: C.to(self, C.D.bool_)
     T.type = _type
-    T.cpu = lambda self, memory_format=None: self
-    T.cuda = _cuda
+    T.cpu = device_copy.cpu
+    T.cuda = device_copy.cuda
     T.new_tensor = lambda self, data, dtype=None, **kw: C.tensor(data, dtype=dtype or self._dtype, **kw)
     T.new_zeros = lambda self, *size, dtype=None, **kw: C.zeros(*size, dtype=dtype or self._dtype, **kw)
     T.new_ones = lambda self, *size, dtype=None, **kw: C.ones(*size, dtype=dtype or self._dtype, **kw)

@@ -457,14 +457,15 @@ class Module:
             elif a is not None:
                 device = a
         if device is not None:
-            _device(device)  # validates: only the CPU exists
+            device = _device(device)
         if dtype is not None:
             dtype = D.to_dtype(dtype)
             if not dtype.is_floating_point:
                 raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                                 f"dtype={dtype}")
-            return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
-        return self
+        if device is None and dtype is None:
+            return self
+        return self._apply(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else None))
 
     def share_memory(self):
         return self

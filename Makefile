@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test venv test-venv bench-ops
+.PHONY: demo test venv test-venv bench-ops bench-explain
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,3 +26,7 @@ test: test-venv
 # conv2d and matmul forward+backward next to PyTorch (the README's table)
 bench-ops: test-venv
 	$(BIN)/python bench/ops.py
+
+# the cost of recording for explanations: per-op chain, training and evaluation steps, on versus off
+bench-explain: test-venv
+	$(BIN)/python bench/explain_overhead.py

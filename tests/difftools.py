@@ -58,7 +58,7 @@ def observe(program, mod):
         try:
             result = ("ok", describe(program(mod), mod))
         except Exception as e:  # noqa: BLE001 - the exception is the observation
-            result = ("raise", type(e).__name__, str(e))
+            result = ("raise", type(e).__name__, pytorch_part(str(e)))
     warns = [(w.category.__name__, _clean(str(w.message))) for w in caught
              if not issubclass(w.category, DeprecationWarning) or "torch" not in str(w.filename)]
     return result, warns
@@ -125,8 +125,13 @@ def capture_exc(f):
     try:
         f()
     except Exception as e:  # noqa: BLE001 - the exception is the observation
-        return (type(e).__name__, str(e))
+        return (type(e).__name__, pytorch_part(str(e)))
     return None
+
+
+def pytorch_part(message):
+    """An error message without the explanation glassgrad appends after PyTorch's text."""
+    return message.split("\n\nglassgrad: ")[0]
 
 
 def fresh(t):

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from difftools import _clean, _compare, describe, glassgrad, torch
+from difftools import _clean, _compare, describe, glassgrad, pytorch_part, torch
 
 MODS = (torch, glassgrad)
 F32_TOL = dict(rtol=1e-4, atol=1e-5)
@@ -54,7 +54,7 @@ def _field(fn):
     try:
         return fn()
     except Exception as e:  # noqa: BLE001 - the exception is the observation
-        return ("raise", type(e).__name__, str(e))
+        return ("raise", type(e).__name__, pytorch_part(str(e)))
 
 
 def snapshot(t, mod):
@@ -109,7 +109,7 @@ def _run_side(mod, code, ns):
         except _HARNESS_ERRORS:
             raise
         except Exception as e:  # noqa: BLE001 - the exception is the observation
-            out = ("raise", type(e).__name__, str(e))
+            out = ("raise", type(e).__name__, pytorch_part(str(e)))
     return out, _warning_categories(caught), [_clean(str(w.message)) for w in caught]
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from difftools import assert_same
-from difftools import bug
+from difftools import bug, pytorch_part
 
 
 
@@ -62,7 +62,7 @@ def _fmt_exc(f):
     try:
         f()
     except Exception as e:  # noqa: BLE001
-        return (type(e).__name__, str(e))
+        return (type(e).__name__, pytorch_part(str(e)))
     return None
 
 

@@ -37,6 +37,7 @@ from .ops.indexing import index_put_ as _index_put_
 from . import autograd
 from .autograd import Function
 from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled
+from . import explain
 from .explain import events as _events
 
 autograd.Variable = Tensor

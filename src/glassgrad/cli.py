@@ -12,6 +12,15 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="run the article's three scenarios and explain each")
     demo.set_defaults(func=_demo)
+    ex = sub.add_parser("explain", help="run a script with recording on and report every lost or broken gradient")
+    ex.add_argument("--torch-compat", action="store_true",
+                    help="resolve `import torch` (and its submodules) to glassgrad; emulate cuda on the CPU")
+    ex.add_argument("--json", metavar="FILE", help="write the findings to FILE as a JSON list")
+    ex.add_argument("--html", metavar="FILE", help="write a self-contained HTML report to FILE")
+    ex.add_argument("--strict", action="store_true", help="raise at the silent cuts themselves")
+    ex.add_argument("script", help="the Python script to run as __main__")
+    ex.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+    ex.set_defaults(func=_explain)
     args = parser.parse_args(argv)
     if args.version:
         from . import __version__
@@ -21,6 +30,12 @@ def main(argv=None):
         parser.print_help()
         return 0
     return args.func(args)
+
+
+def _explain(args):
+    from .explain.session import run
+    return run(args.script, args.args, json_file=args.json, html_file=args.html, strict=args.strict,
+               torch_compat=args.torch_compat)
 
 
 def _demo(args):

@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtype as D
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, VersionCounter, add_hook
+from .device import cpu as _cpu
 from .explain.events import tracking_event
 
 __all__ = ["Tensor", "ViewInfo"]
@@ -53,14 +54,18 @@ class ViewInfo:
 
 class _Extra:
     """Rarely used per-tensor state, kept out of the hot slots."""
-    __slots__ = ("accum", "hooks", "retains_grad", "inference", "post_accumulate_hooks")
+    __slots__ = ("accum", "hooks", "retains_grad", "inference", "post_accumulate_hooks", "prov", "origin",
+                 "device")
 
     def __init__(self):
+        self.prov = None  # the explain record of the cut this tensor came from (explain/record.py)
+        self.origin = None  # where a leaf that requires grad was made (explain/record.py)
         self.accum = None
         self.hooks = None
         self.retains_grad = False
         self.inference = False
         self.post_accumulate_hooks = None
+        self.device = None  # set by ops/device_copy.py for tensors on an emulated GPU
 
 
 def _extra(t):
@@ -115,6 +120,8 @@ class Tensor:
             raise RuntimeError(int_msg)
         if flag and not self._requires_grad:
             tracking_event("requires_grad_new_leaf", "requires_grad_", None, self)
+        elif not flag and self._requires_grad:
+            tracking_event("frozen", "requires_grad_", self, None)
         self._requires_grad = flag
 
     @property
@@ -134,8 +141,10 @@ class Tensor:
     @property
     def grad(self):
         # NOTE: reads the stored grad_fn (a view's is not re-derived here, as in PyTorch)
-        if self._grad is None and self._grad_fn is not None and not self.retains_grad:
-            warnings.warn(MSG_NONLEAF_GRAD, UserWarning, stacklevel=2)
+        if self._grad is None:
+            if self._grad_fn is not None and not self.retains_grad:
+                warnings.warn(MSG_NONLEAF_GRAD, UserWarning, stacklevel=2)
+            tracking_event("grad_read", ".grad", self, None)
         return self._grad
 
     @grad.setter
@@ -186,6 +195,12 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         return add_hook(_extra(self), "post_accumulate_hooks", hook)
+
+    def explain(self, name=None):
+        """Why this tensor does or does not require grad (see glassgrad.explain)."""
+        from .explain.why import explain
+        from .explain.names import local_name
+        return explain(self, name or local_name(self, 2))
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Computes the gradient of this tensor with respect to graph leaves (see autograd.backward)."""
@@ -243,6 +258,8 @@ class Tensor:
         tracking_event("data_set", ".data =", self, value)
         self._data = value._data
         self._dtype = value._dtype
+        if self._extra is not None or value._extra is not None:
+            _extra(self).device = value._extra.device if value._extra is not None else None
 
     # ---- metadata -------------------------------------------------------------------------
     @property
@@ -281,12 +298,12 @@ class Tensor:
 
     @property
     def device(self):
-        from .device import cpu
-        return cpu
+        d = self._extra.device if self._extra is not None else None
+        return _cpu if d is None else d
 
     @property
     def is_cuda(self):
-        return False
+        return self._extra is not None and self._extra.device is not None and self._extra.device.type == "cuda"
 
     is_sparse = False
     is_quantized = False
@@ -320,7 +337,8 @@ class Tensor:
         return self._extra is not None and self._extra.inference
 
     def get_device(self):
-        return -1
+        d = self._extra.device if self._extra is not None else None
+        return -1 if d is None else d.index
 
     # ---- conversion to Python and NumPy ---------------------------------------------------
     def numpy(self, *, force=False):
@@ -404,6 +422,8 @@ class Tensor:
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import format_tensor
         extras = []
+        if self._extra is not None and self._extra.device is not None:
+            extras.append(f"device='{self._extra.device}'")
         fn = self.grad_fn
         if fn is not None:
             extras.append(f"grad_fn=<{type(fn).__name__}>")

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from . import grad_mode
 from .graph import Node, AccumulateGrad
+from ..explain.events import tracking_event, why
 
 __all__ = ["backward", "grad", "accumulate_into_grad", "state"]
 
@@ -68,7 +69,8 @@ def _make_root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn"
+                               + why("no_grad_root", out))
         if g is None:
             if out.requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -99,7 +101,8 @@ def _root_edges(outputs):
         e = _edge(t)
         if e is None:
             if not t.requires_grad:
-                raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+                raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn"
+                                   + why("no_grad_root", t))
             e = (None, 0)  # a view that requires grad only through its base: nothing to send the gradient to
         edges.append(e)
     return edges
@@ -135,7 +138,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if e is None:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             targets[t] = e
-    _run(edges, grads, retain_graph, create_graph, accumulate_targets=targets)
+    _run(edges, grads, retain_graph, create_graph, accumulate_targets=targets, roots=tensors)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -167,7 +170,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             e = (None, 0)  # requires grad only through its base: no gradient can reach it
         capture.append(e)
-    captured = _run(edges, grads, retain_graph, create_graph, capture=capture)
+    captured = _run(edges, grads, retain_graph, create_graph, capture=capture, roots=outputs, op="grad")
     result = []
     for i, (t, g) in enumerate(zip(inputs_t, captured)):
         if g is None:
@@ -315,9 +318,10 @@ def _retain(node, grads, tensor_mode):
             t._grad = t._grad + (g if tensor_mode else _new(np.asarray(g), t._dtype))
 
 
-def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_targets=None):
+def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_targets=None, roots=(), op="backward"):
     root = _GraphRoot(edges, grads)
     deps, seen = _collect(root)
+    tracking_event("backward", op, roots, seen)
     needed = execute = None
     capture_at = None
     if capture is not None or accumulate_targets is not None:

@@ -60,7 +60,8 @@ class BackwardCFunction(Node, FunctionCtx):
     @property
     def saved_tensors(self):
         if self._released:
-            raise RuntimeError(ERR_BACKWARD_TWICE)
+            from ..explain.events import why
+            raise RuntimeError(ERR_BACKWARD_TWICE + why("backward_twice", self))
         if self._saved is None:
             return ()
         from ..ops.registry import check_saved_version, raise_modified
@@ -69,8 +70,8 @@ class BackwardCFunction(Node, FunctionCtx):
             if t is not None:
                 if nr is not None and t._vc.v != v:
                     # a saved output is named after this function, as PyTorch names it
-                    raise_modified(t._dtype, list(t._data.shape), self, nr, t._vc.v, v)
-                check_saved_version(t, v)
+                    raise_modified(t._dtype, list(t._data.shape), self, nr, t._vc.v, v, t._vc, self)
+                check_saved_version(t, v, self)
             out.append(t)
         return tuple(out)
 

@@ -19,8 +19,9 @@ _sequence = itertools.count()
 
 
 class VersionCounter:
-    """Shared by a tensor, its views and its detached aliases; bumped by every in-place op."""
-    __slots__ = ("v",)
+    """Shared by a tensor, its views and its detached aliases; bumped by every in-place op. `log` (set only
+    when recording for explanations) keeps the last bumps: (version, op, source location)."""
+    __slots__ = ("v", "log")
 
     def __init__(self):
         self.v = 0

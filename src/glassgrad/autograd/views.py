@@ -59,7 +59,8 @@ class CopySlices(Node):
     def apply(self, grads):
         if self._op_node is None:
             from .graph import ERR_BACKWARD_TWICE
-            raise RuntimeError(ERR_BACKWARD_TWICE)
+            from ..explain.events import why
+            raise RuntimeError(ERR_BACKWARD_TWICE + why("backward_twice", self))
         g = grads[0]
         idx = self._idx
         res = self._op_node.apply([_take(g, idx)])

@@ -11,6 +11,7 @@ Tensors (every op builds its result with `tensor._new`), which is what PyTorch d
     tensor([0., 0.], requires_grad=True)
 """
 from .. import _dtype as D
+from ..explain.events import tracking_event
 from ..tensor import Tensor, _init
 
 __all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer"]
@@ -29,6 +30,8 @@ def _make_subclass(cls, data, requires_grad):
     _init(t, data._data, data._dtype)
     t._vc = data._vc
     t._requires_grad = requires_grad
+    if requires_grad:
+        tracking_event("leaf_created", "Parameter", data, t)
     return t
 
 

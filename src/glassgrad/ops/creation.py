@@ -28,6 +28,7 @@ def _leaf(data, dtype, requires_grad):
         if not dtype.is_floating_point:
             raise RuntimeError(MSG_INT_REQUIRES_GRAD)
         t._requires_grad = True
+        tracking_event("leaf_created", "tensor", None, t)
     if grad_mode.state.inference:
         from ..tensor import _extra
         _extra(t).inference = True
@@ -85,14 +86,14 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         _check_strides(data)
         dt = D.to_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
         out = _leaf(np.array(data, dtype=dt.np, copy=True), dt, requires_grad)
-        tracking_event("new_leaf", "tensor", None, out)
+        tracking_event("new_leaf", "tensor", data, out)
         return out
     has_tensors = _contains_tensor(data)
     dt = D.to_dtype(dtype) if dtype is not None else _infer_np_dtype(data)
     _check_nested(data)
     arr = _array_from_data(_to_nested(data) if has_tensors else data, dt)
     out = _leaf(arr, dt, requires_grad)
-    tracking_event("copy_construct" if has_tensors else "new_leaf", "tensor", data if has_tensors else None, out)
+    tracking_event("copy_construct" if has_tensors else "new_leaf", "tensor", data, out)
     return out
 
 
@@ -150,7 +151,7 @@ def as_tensor(data, dtype=None, device=None):
         dt = D.to_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
         arr = data if data.dtype == dt.np else data.astype(dt.np)
         out = _new(arr, dt)
-        tracking_event("new_leaf", "as_tensor", None, out)
+        tracking_event("new_leaf", "as_tensor", data, out)
         return out
     return tensor(data, dtype=dtype)
 
@@ -170,7 +171,7 @@ def from_numpy(ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _check_strides(ndarray)
     out = _new(ndarray, D.from_numpy_dtype(ndarray.dtype))
-    tracking_event("new_leaf", "from_numpy", None, out)
+    tracking_event("new_leaf", "from_numpy", ndarray, out)
     return out
 
 
@@ -375,21 +376,15 @@ defvjp(TO_COPY, x=lambda grad: grad)  # the engine casts the gradient back to th
 def to(input, *args, dtype=None, copy=False, non_blocking=False, device=None, memory_format=None):
     """`Tensor.to(dtype)`, `.to(device)`, `.to(device, dtype)`, `.to(other)`: same tensor when nothing
     changes, otherwise a copy (ToCopyBackward0: a leaf that requires grad becomes a non-leaf)."""
+    from .device_copy import device_of, to_device
     for a in args:
         if isinstance(a, Tensor):
-            dtype = a._dtype
+            dtype, device = a._dtype, device_of(a)
         elif isinstance(a, (D.dtype, type)) or (isinstance(a, str) and a.replace("torch.", "") in D._BY_NAME):
             dtype = a
         else:
-            from ..device import device as _device
-            _device(a)  # validates; only the CPU exists here
-    dt = D.to_dtype(dtype) if dtype is not None else input._dtype
-    if dt is input._dtype and not copy:
-        return input
-    out = apply(TO_COPY, (input,), {"dtype": dt.np})
-    if not dt.is_floating_point and input.requires_grad:
-        tracking_event("integer_cast", "to", input, out)
-    return out
+            device = a
+    return to_device(input, device, dtype, copy)
 
 
 def _dtype_view(input, dtype):

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd import grad_mode
 from ..autograd.views import CopySlices
-from ..explain.events import tracking_event
+from ..explain.events import tracking_event, why as tracking_why
 from ..tensor import Tensor, _new, _edge, _view_grad_fn, set_history
 from .registry import primitive, defvjp, apply, _make_node, _FIRST_INPUT, _RESULT, NON_DIFFERENTIABLE, ZERO_GRAD
 from . import elementwise as E
@@ -40,9 +40,9 @@ def check_inplace(t, record):
     if t._base is not None:
         _check_rebase(t)  # multi-output and no_grad views are refused first
         if t.requires_grad and t._base.grad_fn is None:
-            raise RuntimeError(MSG_VIEW_OF_LEAF)
+            raise RuntimeError(MSG_VIEW_OF_LEAF + tracking_why("leaf_inplace", t))
     if t._requires_grad and t.grad_fn is None:
-        raise RuntimeError(MSG_LEAF)
+        raise RuntimeError(MSG_LEAF + tracking_why("leaf_inplace", t))
 
 
 MSG_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "

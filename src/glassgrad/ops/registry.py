@@ -20,6 +20,7 @@ from .. import _dtype as D
 from ..autograd import grad_mode
 from ..backends import get_array_module
 from ..autograd.graph import Node, ERR_BACKWARD_TWICE
+from ..explain import events as _events
 from ..explain.events import tracking_event
 from ..tensor import Tensor, ViewInfo, _new, _edge, _extra
 
@@ -95,7 +96,18 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     if nout != 1:
         attrs["num_outputs"] = property(lambda self: len(self._nout_meta))
     op.node_cls = type(node_name, (OpNode,), attrs)
+    _ALL_OPS.append(op)
     return op
+
+
+_ALL_OPS = []
+
+
+def zero_gradient_node_names():
+    """The names of the backward nodes whose every gradient is zero by definition (round, sign, floor...),
+    so that an explanation can name them as the op that zeroed a gradient."""
+    return {op.node_cls.__name__ for op in _ALL_OPS
+            if op.differentiable and all(v is ZERO_GRAD or v is NON_DIFFERENTIABLE for v in op.vjps)}
 
 
 def defvjp(op, **vjps):
@@ -206,15 +218,18 @@ def apply(op, inputs, kw=None, record=True):
         raise broadcast_error(*shapes[:2]) from None
     if op.view:
         return _make_views(op, inputs[0], out, kw, requires and record)
+    cut = None  # why the output has no history although an input had some (a tracking event)
     if requires:
         if not record:
             requires = False  # the caller (an in-place op) records the op itself
         elif not _gstate.grad_enabled or _gstate.inference:
-            tracking_event("grad_disabled_op", op.name, inputs, None)
+            cut = "grad_disabled_op"
             requires = False
         elif not op.differentiable:
-            tracking_event("non_differentiable", op.name, inputs, None)
+            cut = "non_differentiable"
             requires = False
+    elif _events.tainted and _has_provenance(inputs):
+        cut = "derived"
     if op.nout == 1:
         if type(out) is not _ndarray:
             out = np.asarray(out)
@@ -226,14 +241,19 @@ def apply(op, inputs, kw=None, record=True):
                 if node._saved is not None and node._saved[_RESULT] is True:
                     node._saved[_RESULT] = (out, result._vc, 0)
                 return result
+            cut = "non_differentiable"
         elif requires:
-            tracking_event("integer_cast", op.name, inputs, None)
+            cut = "integer_cast"
         t = _new(out, dt)
         if _gstate.inference:
             _extra(t).inference = True
+        if cut is not None:
+            tracking_event(cut, op.name, inputs, t)
         return t
     outs = [o if type(o) is _ndarray else np.asarray(o) for o in out]
     node = _make_node(op, inputs, kw, outs) if requires else None
+    if requires and node is None:
+        cut = "non_differentiable"
     results = []
     for i, o in enumerate(outs):
         dt = _BY_NP[o.dtype]
@@ -243,7 +263,17 @@ def apply(op, inputs, kw=None, record=True):
             results.append(_new(o, dt))
     if node is not None and node._saved is not None and node._saved[_RESULT] is True:
         node._saved[_RESULT] = tuple((o, r._vc, 0) for o, r in zip(outs, results))
+    if cut is not None:
+        tracking_event(cut, op.name, inputs, tuple(r for r in results if r._grad_fn is None))
     return tuple(results)
+
+
+def _has_provenance(inputs):
+    """Whether an input carries the record of a cut (it came from a tracked tensor by an untracked path)."""
+    for a in inputs:
+        if isinstance(a, Tensor) and a._extra is not None and a._extra.prov is not None:
+            return True
+    return False
 
 
 def _make_views(op, x, out, kw, requires):
@@ -251,9 +281,10 @@ def _make_views(op, x, out, kw, requires):
     multi = op.nout != 1
     outs = out if multi else (out,)
     node = None
+    cut = None
     if requires:
         if not _gstate.grad_enabled:
-            tracking_event("grad_disabled_op", op.name, (x,), None)
+            cut = "grad_disabled_op"
         elif x._dtype._cat == 2:
             node = _make_node(op, (x,), kw, outs)
     base = x._base if x._base is not None else x
@@ -277,6 +308,10 @@ def _make_views(op, x, out, kw, requires):
         t._vc = vc
         t._view = ViewInfo(_view_fn(op, kw, i if multi else None, parent), multi_meta, no_grad, vc.v, creator)
         results.append(t)
+    if cut is None and not requires and _events.tainted and _has_provenance((x,)):
+        cut = "derived"
+    if cut is not None:
+        tracking_event(cut, op.name, (x,), tuple(results) if multi else results[0])
     return tuple(results) if multi else results[0]
 
 
@@ -322,9 +357,10 @@ def _make_node(op, inputs, kw, outs):
             meta.append((a._data.shape, a._dtype))
     needs = tuple(needs)
     if True not in needs and not dropped:
-        tracking_event("non_differentiable", op.name, inputs, None)
-        return None
+        return None  # the caller reports the cut: it holds the output
     node = op.node_cls(tuple(edges))
+    if _events.tainted and False in needs and _has_provenance(inputs):
+        tracking_event("fed", op.name, inputs, node)  # a value that had been cut enters the graph here
     node._op = op
     node._needs = needs
     node._kw = kw
@@ -352,6 +388,8 @@ def _make_node(op, inputs, kw, outs):
         node._saved = [None] * _FIRST_INPUT if op.kw_saved else None
     if _gstate.anomaly:
         node._trace = traceback.format_stack()[:-3]
+    if _events.node_sites:
+        tracking_event("node", op.name, None, node)
     return node
 
 
@@ -381,17 +419,17 @@ def unbroadcast(g, shape, xp):
     return g
 
 
-def check_saved_version(tensor, saved_version):
+def check_saved_version(tensor, saved_version, saver=None):
     """Raises PyTorch's error if a saved input tensor was modified in place since it was saved."""
     current = tensor._vc.v
     if current == saved_version:
         return
     fn = tensor.grad_fn
     raise_modified(tensor._dtype, list(tensor._data.shape), fn, None if fn is None else tensor._output_nr,
-                   current, saved_version)
+                   current, saved_version, tensor._vc, saver)
 
 
-def raise_modified(dt, shape, node, output_nr, current, expected):
+def raise_modified(dt, shape, node, output_nr, current, expected, vc=None, saver=None):
     what = f"[{dt.legacy_type} [{', '.join(map(str, shape))}]]"
     if output_nr is not None:
         fname = forward_name(node)
@@ -404,7 +442,7 @@ def raise_modified(dt, shape, node, output_nr, current, expected):
                 "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     raise RuntimeError(f"one of the variables needed for gradient computation has been modified by an "
                        f"inplace operation: {what} is at version {current}; expected version {expected} "
-                       f"instead. {hint}")
+                       f"instead. {hint}" + _events.why("inplace_saved", (vc, saver, expected)))
 
 
 def forward_name(node):
@@ -432,7 +470,7 @@ class OpNode(Node):
         if version is None:
             return value
         if value._vc.v != version:
-            check_saved_version(value, version)
+            check_saved_version(value, version, self)
         return value if tensor_mode else value._data
 
     def _unpack_result(self, entry, nr, tensor_mode):
@@ -440,7 +478,7 @@ class OpNode(Node):
         if vc.v != version:
             # an in-place op on a view saved the view, which PyTorch names after the view's own history
             name_node = entry[3] if len(entry) > 3 else self
-            raise_modified(_BY_NP[arr.dtype], list(arr.shape), name_node, nr, vc.v, version)
+            raise_modified(_BY_NP[arr.dtype], list(arr.shape), name_node, nr, vc.v, version, vc, self)
         if not tensor_mode:
             return arr
         t = _new(arr, _BY_NP[arr.dtype], self, nr)
@@ -449,7 +487,7 @@ class OpNode(Node):
 
     def apply(self, grads):
         if self._saved is RELEASED:
-            raise RuntimeError(ERR_BACKWARD_TWICE)
+            raise RuntimeError(ERR_BACKWARD_TWICE + _events.why("backward_twice", self))
         tensor_mode = _engine_state.create_graph
         op = self._op
         if self._nout_meta is None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from copy import deepcopy
 from itertools import chain
 
+from ..explain.events import tracking_event
 from ..tensor import Tensor
 from .._typename import typename
 from ..ops.creation import zeros_like
@@ -234,6 +235,7 @@ class Optimizer:
                     else:
                         raise RuntimeError(f"{func} must return None or a tuple of (new_args, new_kwargs), "
                                            f"but got {result}.")
+            tracking_event("optimizer_step", "step", self, None)
             out = func(*args, **kwargs)
             for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
                 post_hook(self, args, kwargs)

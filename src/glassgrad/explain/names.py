@@ -1,0 +1,121 @@
+"""Names for tensors in explanations, read from the user's source lines (never from glassgrad's state).
+
+`target(site)` is what a line assigns to (`c` in `c = d * 2`); `receiver(site, attr)` the expression an
+attribute or method was taken from (`a` in `d = a.detach()`); `argument(site, func)` the first argument of
+a call (`t` in `torch.tensor(t)`); `local_name(t)` the name a caller's frame binds to a tensor. All are
+best effort: None when the line does not say.
+"""
+import ast
+import functools
+import sys
+
+from .record import PKG_DIR
+
+__all__ = ["target", "receiver", "call", "is_name", "argument", "local_name", "assignment_before"]
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(text):
+    for src in (text, text.rstrip(":") + ": pass", text + "\n  pass"):
+        try:
+            return ast.parse(src)
+        except SyntaxError:
+            continue
+    return None
+
+
+def _tree(site):
+    if site is None:
+        return None
+    text = site.text
+    return _parse(text) if text else None
+
+
+def target(site):
+    """The name (or expression) the statement at `site` assigns to."""
+    tree = _tree(site)
+    if tree is None or not tree.body:
+        return None
+    stmt = tree.body[0]
+    if isinstance(stmt, ast.Assign):
+        node = stmt.targets[0]
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        node = stmt.target
+    elif isinstance(stmt, (ast.With, ast.For)) and isinstance(getattr(stmt, "target", None), ast.AST):
+        node = stmt.target
+    else:
+        return None
+    if isinstance(node, ast.Tuple):
+        return None
+    return ast.unparse(node)
+
+
+def receiver(site, attrs):
+    """The expression `attrs` (a name or a tuple of names) was taken from on the line at `site`."""
+    tree = _tree(site)
+    if tree is None:
+        return None
+    attrs = (attrs,) if isinstance(attrs, str) else attrs
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in attrs:
+            return ast.unparse(node.value)
+    return None
+
+
+def call(site, attrs):
+    """The whole call (or attribute) expression that took one of `attrs` at `site`: `(a * 2).detach()`."""
+    tree = _tree(site)
+    if tree is None:
+        return None
+    attrs = (attrs,) if isinstance(attrs, str) else attrs
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in attrs:
+            return ast.unparse(node)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in attrs:
+            return ast.unparse(node)
+    return None
+
+
+def is_name(expr):
+    return bool(expr) and expr.replace("_", "a").replace(".", "a").isalnum() and not expr[0].isdigit()
+
+
+def argument(site, funcs):
+    """The first argument of a call to one of `funcs` (by the called name's last part) at `site`."""
+    tree = _tree(site)
+    if tree is None:
+        return None
+    funcs = (funcs,) if isinstance(funcs, str) else funcs
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+            if name in funcs:
+                return ast.unparse(node.args[0])
+    return None
+
+
+def local_name(t, depth=1):
+    """The name a frame outside glassgrad binds to `t` (its locals first, then its globals)."""
+    f = sys._getframe(depth)
+    while f is not None and f.f_code.co_filename.startswith(PKG_DIR):
+        f = f.f_back
+    if f is None:
+        return None
+    for scope in (f.f_locals, f.f_globals):
+        for name, value in scope.items():
+            if value is t and not name.startswith("_"):
+                return name
+    return None
+
+
+def assignment_before(site, name, max_back=200):
+    """The line number of the last plain assignment to `name` before `site` in the same file."""
+    import linecache
+    import re
+    pattern = re.compile(rf"^\s*{re.escape(name)}\s*(?::[^=]*)?=(?!=)")
+    for line in range(site.line - 1, max(0, site.line - max_back), -1):
+        if pattern.match(linecache.getline(site.file, line)):
+            return line
+    return None

@@ -1,0 +1,658 @@
+"""The recorder: what happened to tracking and where, kept cheaply until someone asks why.
+
+It listens to `explain.events`. For an event that matters it keeps a small record: the kind, the op,
+the user's source location (the first stack frame outside glassgrad) and weak references to the
+tensors involved; it marks the untracked tensors a cut produced (`tensor._extra.prov`), so that values
+computed from them can be traced back to the cut; it keeps per-leaf notes (where the leaf was made,
+which cuts separated it from later computation, which copies were made of it); and for each backward,
+the leaves it reached and the cuts that fed it. Nothing here holds a strong reference to a tensor or a
+node: all the work of explaining is deferred to `why.py`, when a question is asked.
+"""
+import itertools
+import linecache
+import os
+import sys
+import weakref
+from collections import OrderedDict, deque
+
+from . import events
+
+__all__ = ["Site", "Event", "LeafInfo", "BackwardRecord", "user_site", "enable", "disable", "is_enabled",
+           "prov_of", "leaf_info", "backwards", "last_backward", "exported_cause", "OptimizerStats"]
+
+PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_seq = itertools.count(1)
+_internal = {}  # code object -> whether it belongs to glassgrad (checked once per code object)
+_MAX_LEAVES = 64  # leaves remembered per event
+_MAX_WALK = 20000  # nodes walked to find the leaves behind a cut
+
+
+class Site:
+    """A place in the user's code: file, line and function; the line's text is read when asked."""
+    __slots__ = ("file", "line", "func")
+
+    def __init__(self, file, line, func):
+        self.file = file
+        self.line = line
+        self.func = func
+
+    @property
+    def text(self):
+        return linecache.getline(self.file, self.line).strip()
+
+    @property
+    def short(self):
+        try:
+            rel = os.path.relpath(self.file)
+        except ValueError:
+            rel = self.file
+        return rel if not rel.startswith("..") else self.file
+
+    def __str__(self):
+        return f"{self.short}:{self.line}"
+
+    def __repr__(self):
+        return f"Site({self}, {self.text!r})"
+
+    def as_dict(self):
+        return {"file": self.short, "line": self.line, "text": self.text, "function": self.func}
+
+
+def user_site():
+    """The first frame outside glassgrad, as a Site (None when there is none)."""
+    f = sys._getframe(2)
+    internal = _internal
+    while f is not None:
+        code = f.f_code
+        inside = internal.get(code)
+        if inside is None:
+            name = code.co_filename
+            inside = internal[code] = name.startswith(PKG_DIR) or name.startswith("<frozen")
+        if not inside:
+            return Site(code.co_filename, f.f_lineno, code.co_name)
+        f = f.f_back
+    return None
+
+
+class Event:
+    """One recorded event. `src`: weak references to the tracked tensors it came from; `leaves`: weak
+    references to the leaves those depended on; `cause`: the earlier events its input came from (a value
+    exported from a detached tensor, an op on a value that had been cut); `note`: a detail (the grad mode,
+    the dtype)."""
+    __slots__ = ("kind", "op", "site", "src", "leaves", "cause", "note", "seq", "__weakref__")
+
+    def __init__(self, kind, op, site, src=(), leaves=(), cause=(), note=None):
+        self.kind = kind
+        self.op = op
+        self.site = site
+        self.src = src
+        self.leaves = leaves
+        self.cause = cause
+        self.note = note
+        self.seq = next(_seq)
+
+    def roots(self):
+        """The cut events behind this one (itself when it is a cut), oldest first, without repeats."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            e = stack.pop()
+            if id(e) in seen:
+                continue
+            seen.add(id(e))
+            if e.kind == "derived" or (not e.src and e.cause):
+                stack.extend(e.cause)
+            else:
+                out.append(e)
+        return sorted(out, key=lambda e: e.seq)
+
+    def sources(self):
+        return [t for t in (r() for r in self.src) if t is not None]
+
+    def leaf_tensors(self):
+        return [t for t in (r() for r in self.leaves) if t is not None]
+
+    def __repr__(self):
+        return f"<Event {self.kind} {self.op} at {self.site}>"
+
+
+class LeafInfo:
+    """What the recorder knows of a leaf that requires grad: where it was made, the cuts that separated
+    it from later computation, the copies made of it, where it was frozen."""
+    __slots__ = ("site", "cuts", "copies", "frozen", "data_set")
+
+    def __init__(self, site):
+        self.site = site
+        self.cuts = deque(maxlen=16)
+        self.copies = deque(maxlen=8)
+        self.frozen = None
+        self.data_set = None
+
+
+class BackwardRecord:
+    """One backward: where it ran, its roots, the leaves it reached (by id), the cuts whose values fed its
+    graph."""
+    __slots__ = ("site", "seq", "roots", "reached", "fed", "op", "zeroing", "saturating", "root_fns", "__weakref__")
+
+    def __init__(self, site, op, roots, reached, fed):
+        self.site = site
+        self.op = op
+        self.seq = next(_seq)
+        self.roots = roots
+        self.reached = reached
+        self.fed = fed
+        self.zeroing = {}  # node name -> ids of the leaves behind a node whose gradient is zero by definition
+        self.saturating = set()  # names of the saturating nodes (relu, clamp...) in the graph
+        self.root_fns = ()  # weak references to the roots' grad_fns (for drawings while they live)
+
+
+class OptimizerStats:
+    """Per optimizer: for each parameter (by id) how many steps after a backward found its gradient None
+    or all zero, and the explanation of the first such step (taken while the tensors were alive)."""
+    __slots__ = ("steps", "params", "__weakref__")
+
+    def __init__(self):
+        self.steps = 0
+        self.params = {}  # id(param) -> ParamStats
+
+
+class ParamStats:
+    __slots__ = ("ref", "name", "none", "zero", "checked", "why", "first", "changed", "site")
+
+    def __init__(self, p):
+        self.ref = weakref.ref(p)
+        self.name = None
+        self.none = self.zero = self.checked = 0
+        self.why = None
+        self.first = _fingerprint(p)
+        self.changed = False
+        self.site = None
+
+
+def _fingerprint(p):
+    d = p._data
+    flat = d.reshape(-1)
+    return (float(flat.sum()) if flat.size else 0.0, flat[:8].tolist())
+
+
+# ---- state ---------------------------------------------------------------------------------------
+_backwards = deque(maxlen=8)
+_fed = OrderedDict()  # id(node) -> (weakref(node), [events]): cut values that entered recorded ops
+_exports = OrderedDict()  # id(array) -> (weakref(array), event): NumPy views handed out of tracked tensors
+_scalars = OrderedDict()  # float -> event: Python numbers exported from tracked tensors
+_optimizers = weakref.WeakKeyDictionary()  # optimizer -> OptimizerStats
+_frozen = deque(maxlen=64)
+_all_stats = deque(maxlen=64)
+_node_sites = weakref.WeakKeyDictionary()  # node -> Site, only while events.node_sites is on
+_MAX_EXPORTS = 256
+findings_sink = None  # set by the command line: receives each error explanation as it happens
+
+
+def backwards():
+    return list(_backwards)
+
+
+def last_backward():
+    return _backwards[-1] if _backwards else None
+
+
+def optimizer_stats():
+    """Every optimizer's statistics, including those of optimizers that no longer exist."""
+    return list(_all_stats)
+
+
+def prov_of(t):
+    x = t._extra
+    return None if x is None else x.prov
+
+
+def leaf_info(t):
+    x = t._extra
+    return None if x is None else x.origin
+
+
+def _leaf_info_for(t, site=None):
+    from ..tensor import _extra
+    x = _extra(t)
+    if x.origin is None:
+        x.origin = LeafInfo(site)
+    return x.origin
+
+
+def _tensors(obj):
+    from ..tensor import Tensor
+    if isinstance(obj, Tensor):
+        return (obj,)
+    if isinstance(obj, (list, tuple)):
+        out = []
+        for o in obj:
+            out.extend(_tensors(o))
+        return out
+    return ()
+
+
+def _tracked(t):
+    return t._grad_fn is not None or t._requires_grad or (t._base is not None and t._base.requires_grad)
+
+
+def leaves_of(t):
+    """The leaves that require grad and that `t`'s value depends on through its graph."""
+    fn = t._grad_fn  # NOTE: the stored history: re-deriving a view's may raise, and a recorder must not
+    if fn is None:
+        if t._requires_grad:
+            return [t]
+        return leaves_of(t._base) if t._base is not None and t._base.requires_grad else []
+    return _leaves_below(fn)
+
+
+def _mark(out, ev):
+    """Records `ev` as the provenance of the untracked tensor(s) `out`."""
+    from ..tensor import _extra
+    for t in _tensors(out):
+        if not _tracked(t):
+            _extra(t).prov = ev
+            events.tainted = True
+
+
+def _note_cut(ev, leaves):
+    for leaf in leaves:
+        _leaf_info_for(leaf).cuts.append(weakref.ref(ev))
+
+
+# ---- handlers: one per kind ----------------------------------------------------------------------
+def _on_cut(kind, op, src, out):
+    """detach, .data, an op under no_grad, a non-differentiable op, an integer cast, tensor(t): the output
+    has no history although an input had some."""
+    tracked, causes = [], []
+    for t in _tensors(src):
+        if _tracked(t):
+            tracked.append(t)
+        else:
+            p = prov_of(t)
+            if p is not None:
+                causes.append(p)
+    if not tracked:
+        if causes and out is not None:
+            _on_derived(kind, op, src, out, causes)
+        return
+    if out is None:
+        return
+    if kind == "grad_disabled_op" and any(o is s for o in _tensors(out) for s in tracked):
+        return  # an in-place update under no_grad (an optimizer step): the tensor keeps its history
+    leaves = []
+    for t in tracked:
+        leaves.extend(leaves_of(t))
+    from .. import autograd
+    note = None
+    if kind == "grad_disabled_op":
+        note = "inference_mode" if autograd.is_inference_mode_enabled() else "no_grad"
+    ev = Event(kind, op, user_site(), tuple(weakref.ref(t) for t in tracked),
+               tuple(weakref.ref(leaf) for leaf in _unique(leaves)), tuple(causes), note)
+    _note_cut(ev, _unique(leaves))
+    if kind in ("copy_construct",):
+        for leaf in _unique(leaves):
+            _leaf_info_for(leaf).copies.append(weakref.ref(ev))
+    _mark(out, ev)
+
+
+def _on_derived(kind, op, src, out, causes=None):
+    """An untracked op on a value that came from a cut: the output carries the cut along."""
+    if causes is None:
+        causes = [p for p in (prov_of(t) for t in _tensors(src)) if p is not None]
+    if not causes:
+        return
+    # NOTE: keep chains short: an op on derived values points at their cuts, not at every step between
+    flat = []
+    for c in causes:
+        flat.extend(c.cause if c.kind == "derived" and len(c.cause) < 4 else (c,))
+    ev = Event("derived", op, user_site(), cause=tuple(_unique(flat))[:8])
+    _mark(out, ev)
+
+
+def _unique(items):
+    seen, out = set(), []
+    for i in items:
+        if id(i) not in seen:
+            seen.add(id(i))
+            out.append(i)
+    return out
+
+
+def _on_data_set(kind, op, src, out):
+    t = src
+    if not _tracked(t):
+        return
+    site = user_site()
+    ev = Event(kind, op, site, (weakref.ref(t),), tuple(weakref.ref(leaf) for leaf in leaves_of(t)))
+    if t.grad_fn is None:
+        _leaf_info_for(t).data_set = ev
+
+
+def _on_export(kind, op, src, out):
+    """numpy(), np.asarray, item(), float()...: a value leaves glassgrad; it is remembered in case it comes
+    back as a new leaf."""
+    t = src
+    cause = prov_of(t)
+    if not _tracked(t) and cause is None:
+        return
+    leaves = leaves_of(t) if _tracked(t) else []
+    ev = Event(kind, op, user_site(), (weakref.ref(t),) if _tracked(t) else (),
+               tuple(weakref.ref(leaf) for leaf in leaves), (cause,) if cause is not None else ())
+    if kind == "numpy":
+        arr = t._data
+        _remember(_exports, id(arr), (weakref.ref(arr), ev))
+    else:
+        for v in _scalar_values(t):
+            _remember(_scalars, v, ev)
+
+
+def _scalar_values(t):
+    flat = t._data.reshape(-1)
+    if flat.size > 64 or t._dtype._cat != 2:
+        return ()
+    return [v for v in flat.tolist() if v not in (0.0, 1.0, -1.0)]
+
+
+def _remember(store, key, value):
+    store[key] = value
+    store.move_to_end(key)
+    while len(store) > _MAX_EXPORTS:
+        store.popitem(last=False)
+
+
+def exported_cause(data, depth=0):
+    """The export event a piece of data (an ndarray, a number, a nested list) came from, if any."""
+    import numpy as np
+    if isinstance(data, np.ndarray):
+        a = data
+        while a is not None:
+            hit = _exports.get(id(a))
+            if hit is not None and hit[0]() is a:
+                return hit[1]
+            a = a.base if isinstance(a.base, np.ndarray) else None
+        return None
+    if isinstance(data, float):
+        return _scalars.get(data)
+    if isinstance(data, (list, tuple)) and depth < 3:
+        for v in data[:64]:
+            hit = exported_cause(v, depth + 1)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _on_new_leaf(kind, op, src, out):
+    """A tensor made from NumPy or Python data: linked to the export it came from, if it is one."""
+    cause = exported_cause(src) if (_exports or _scalars) and src is not None else None
+    if cause is not None:
+        ev = Event(kind, op, user_site(), cause=(cause,))
+        _mark(out, ev)
+    if out is not None and out._requires_grad:
+        _on_leaf_created("leaf_created", op, None, out)
+
+
+def _on_requires_grad(kind, op, src, out):
+    """requires_grad_() on a leaf: a new leaf is born here; if its value came from a cut, it is a copy that
+    the graph will stop at."""
+    t = out
+    cause = prov_of(t)
+    site = user_site()
+    info = _leaf_info_for(t, site)
+    if info.site is None:
+        info.site = site
+    if cause is not None:
+        ev = Event(kind, op, site, cause=(cause,))
+        for root in ev.roots():
+            for leaf in root.leaf_tensors():
+                if leaf is not t:
+                    _leaf_info_for(leaf).copies.append(weakref.ref(ev))
+        info.cuts.append(weakref.ref(ev))
+        t._extra.prov = ev  # keeps the story after the flag makes it a tracked leaf
+
+
+def _on_leaf_created(kind, op, src, out):
+    info = _leaf_info_for(out)
+    if info.site is None:
+        info.site = user_site()
+
+
+def _on_nonleaf_copy(kind, op, src, out):
+    """.to()/.double()/.cuda() of a leaf that requires grad: the copy remembers where it was made."""
+    from ..tensor import _extra
+    _leaf_info_for(src)
+    _extra(out).origin = Event(kind, op, user_site(), (weakref.ref(src),))
+
+
+def _on_frozen(kind, op, src, out):
+    site = user_site()
+    _leaf_info_for(src).frozen = site
+    _frozen.append((weakref.ref(src), site))
+
+
+def frozen():
+    """(weakref, site) of the leaves whose requires_grad was turned off, latest last."""
+    return list(_frozen)
+
+
+def _on_node(kind, op, src, out):
+    _node_sites[out] = user_site()
+
+
+def node_site(node):
+    """Where the forward op of `node` ran (known while the command line records node sites)."""
+    try:
+        return _node_sites.get(node)
+    except TypeError:
+        return None
+
+
+def _on_inplace(kind, op, src, out):
+    """An in-place op bumped a version: remember which op and where, on the version counter itself."""
+    vc = src._vc
+    log = getattr(vc, "log", None)
+    if log is None:
+        log = vc.log = deque(maxlen=8)
+    log.append((vc.v, op, user_site()))
+
+
+def _on_fed(kind, op, src, out):
+    node = out
+    provs = [p for p in (prov_of(t) for t in _tensors(src)) if p is not None]
+    if not provs:
+        return
+    entry = _fed.get(id(node))
+    if entry is None or entry[0]() is not node:
+        _fed[id(node)] = (weakref.ref(node), provs)
+        if len(_fed) > 4096:
+            _fed.popitem(last=False)
+    else:
+        entry[1].extend(provs)
+
+
+def _on_backward(kind, op, src, out):
+    """A backward began: keep where, the leaves it reaches and the cuts that fed its graph."""
+    seen = out
+    kinds = _node_kinds
+    reached, zeroing, saturating = set(), [], set()
+    for n in seen:
+        k = kinds.get(type(n))
+        if k is None:
+            k = _classify(type(n))
+        if k == 1:
+            reached.add(id(n.variable))
+        elif k == 2:
+            zeroing.append(n)
+        elif k == 3:
+            saturating.add(type(n).__name__)
+    fed = []
+    dead = []
+    for key, (ref, provs) in _fed.items():
+        node = ref()
+        if node is None:
+            dead.append(key)
+        elif node in seen:
+            for p in provs:
+                fed.extend(p.roots())
+    for key in dead:
+        del _fed[key]
+    tensors = _tensors(src)
+    rec = BackwardRecord(user_site(), op, tuple(weakref.ref(t) for t in tensors), reached, _unique(fed))
+    rec.root_fns = tuple(weakref.ref(t._grad_fn) for t in tensors if t._grad_fn is not None)
+    rec.saturating = saturating
+    for n in zeroing:
+        rec.zeroing.setdefault(type(n).__name__, set()).update(id(v) for v in _leaves_below(n))
+    _backwards.append(rec)
+    for t in tensors:
+        p = prov_of(t)
+        if t._grad_fn is None and t._requires_grad and p is not None and p.kind == "requires_grad_new_leaf":
+            _warn_flagged_root(t, p)
+
+
+def _warn_flagged_root(t, ev):
+    """backward() on a loss that had no history until the user set requires_grad on it: it trains nothing."""
+    import warnings
+    from . import names
+    name = names.receiver(ev.site, ("requires_grad_", "requires_grad")) or names.target(ev.site) or "the loss"
+    msg = (f"glassgrad: backward() on `{name}`, which had no history: requires_grad was set on it at line "
+           f"{ev.site.line} (`{ev.site.text}`). The gradient stops at `{name}` itself and reaches no parameter, so "
+           f"this trains nothing. Find the cut that disconnected it (glassgrad.explain(...) before setting the flag) "
+           f"and remove it instead of setting requires_grad.")
+    if findings_sink is not None:
+        findings_sink("flagged_root", t, (ev, msg))
+    site = last_backward().site
+    if site is not None:
+        warnings.warn_explicit(msg, UserWarning, site.file, site.line)
+    else:
+        warnings.warn(msg, UserWarning)
+
+
+_node_kinds = {}  # node class -> 0 plain, 1 leaf sink, 2 zero gradient by definition, 3 saturating
+SATURATING = frozenset({"ReluBackward0", "ThresholdBackward0", "HardtanhBackward0", "ClampBackward1",
+                        "ClampMinBackward0", "ClampMaxBackward0", "Relu6Backward0", "HardsigmoidBackward0",
+                        "ThresholdBackwardBackward0"})
+
+
+def _classify(cls):
+    from ..autograd.graph import AccumulateGrad
+    from ..ops.registry import zero_gradient_node_names
+    name = cls.__name__
+    k = 1 if cls is AccumulateGrad else 2 if name in zero_gradient_node_names() else 3 if name in SATURATING else 0
+    _node_kinds[cls] = k
+    return k
+
+
+def _leaves_below(node, limit=_MAX_WALK):
+    from ..autograd.graph import AccumulateGrad
+    out, seen, stack = [], {id(node)}, [node]
+    while stack and len(seen) < limit:
+        n = stack.pop()
+        if type(n) is AccumulateGrad:
+            out.append(n.variable)
+            if len(out) >= _MAX_LEAVES:
+                break
+            continue
+        for nxt, _ in n.next_functions:
+            if nxt is not None and id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return out
+
+
+def _on_grad_read(kind, op, src, out):
+    """A user read a leaf's .grad and found None after a backward: the command line reports it."""
+    if not _backwards or findings_sink is None:
+        return
+    caller = sys._getframe(4)  # _on_grad_read <- _listen <- tracking_event <- Tensor.grad <- the reader
+    if caller.f_code.co_filename.startswith(PKG_DIR):
+        return
+    findings_sink("grad_read", src, Site(caller.f_code.co_filename, caller.f_lineno, caller.f_code.co_name))
+
+
+def _on_optimizer_step(kind, op, src, out):
+    """An optimizer stepped: count, per parameter, the steps after a backward that found no gradient or a
+    zero one, and keep the explanation of the first while the tensors are alive."""
+    opt = src
+    stats = _optimizers.get(opt)
+    if stats is None:
+        stats = _optimizers[opt] = OptimizerStats()
+        _all_stats.append(stats)
+    stats.steps += 1
+    if not _backwards:
+        return
+    for group in opt.param_groups:
+        for p in group["params"]:
+            ps = stats.params.get(id(p))
+            if ps is None or ps.ref() is not p:
+                ps = stats.params[id(p)] = ParamStats(p)
+                ps.site = user_site()
+            if not p.requires_grad:
+                continue
+            g = p._grad
+            ps.checked += 1
+            if g is None:
+                ps.none += 1
+            elif (ps.checked <= 5 or ps.checked % 50 == 0) and not g._data.any():
+                ps.zero += 1
+            else:
+                continue
+            if ps.why is None and findings_sink is not None:
+                findings_sink("optimizer_param", p, ps)
+
+
+_HANDLERS = {
+    "detach": _on_cut, "data_get": _on_cut, "grad_disabled_op": _on_cut, "non_differentiable": _on_cut,
+    "integer_cast": _on_cut, "copy_construct": _on_cut, "derived": _on_derived, "data_set": _on_data_set,
+    "numpy": _on_export, "scalar": _on_export, "new_leaf": _on_new_leaf,
+    "requires_grad_new_leaf": _on_requires_grad, "leaf_created": _on_leaf_created,
+    "nonleaf_copy": _on_nonleaf_copy, "frozen": _on_frozen, "inplace": _on_inplace, "fed": _on_fed,
+    "backward": _on_backward, "grad_read": _on_grad_read, "optimizer_step": _on_optimizer_step, "node": _on_node,
+}
+_extra_listeners = []  # strict mode and tests add theirs here
+_DEBUG = os.environ.get("GLASSGRAD_DEBUG_RECORDER") == "1"
+
+
+def _listen(kind, op, src, out):
+    handler = _HANDLERS.get(kind)
+    if handler is not None:
+        try:
+            handler(kind, op, src, out)
+        except Exception:
+            # NOTE: recording must never break the program it watches; the tests set the variable to see
+            if _DEBUG:
+                raise
+    for fn in _extra_listeners:
+        fn(kind, op, src, out)
+
+
+def enable():
+    """Turns recording on (the default)."""
+    events.set_listener(_listen)
+
+
+def disable():
+    """Turns recording off: events cost one check each and nothing is kept."""
+    if events.get_listener() is _listen:
+        events.set_listener(None)
+
+
+def is_enabled():
+    return events.get_listener() is _listen
+
+
+def add_listener(fn):
+    _extra_listeners.append(fn)
+
+
+def remove_listener(fn):
+    if fn in _extra_listeners:
+        _extra_listeners.remove(fn)
+
+
+def reset():
+    """Forgets everything recorded so far (the tensors keep their own marks)."""
+    _backwards.clear()
+    _fed.clear()
+    _exports.clear()
+    _scalars.clear()
+    _optimizers.clear()
+    _all_stats.clear()
+    _frozen.clear()

@@ -1,0 +1,170 @@
+"""`glassgrad explain SCRIPT`: run a script with recording on and report every finding.
+
+A Session receives what the recorder sees as it happens (autograd errors, reads of a `.grad` that is
+None after a backward, optimizer steps that find a parameter without gradient, backward on a loss made
+to require grad by hand) and, when the script ends, turns the optimizers' statistics into findings:
+parameters that never received a gradient, or only zeros. Findings are deduplicated by kind and line.
+"""
+import json
+import os
+import sys
+import traceback
+
+from . import record, events, names
+from .why import Finding, why_none
+
+__all__ = ["Session", "run"]
+
+
+class Session:
+    def __init__(self):
+        self.findings = {}  # key -> Finding, in the order found
+        self.tensors = []  # weak references to tensors worth drawing in the HTML report
+
+    def add(self, finding):
+        if finding is None:
+            return
+        key = finding.key()
+        if key not in self.findings:
+            self.findings[key] = finding
+
+    # ---- what the recorder reports while the script runs ----------------------------------------
+    def sink(self, kind, subject, extra):
+        if kind == "error":
+            self.add(extra)
+        elif kind == "grad_read":
+            self._grad_read(subject, extra)
+        elif kind == "optimizer_param":
+            self._optimizer_param(subject, extra)
+        elif kind == "flagged_root":
+            ev, msg = extra
+            chain = [(e.site, e.kind) for r in ev.cause for e in r.roots()]
+            self.add(Finding("flagged_root", msg.split(". Find the cut")[0].replace("glassgrad: ", ""), ev.site,
+                             chain + [(record.last_backward().site, "backward")],
+                             "remove the cut that disconnected the loss (see the related lines) instead of setting "
+                             "requires_grad on the loss"))
+
+    def _grad_read(self, t, site):
+        name = names.receiver(site, "grad") or "the tensor"
+        if t._grad_fn is not None:
+            e = why_none(t, name)
+            for f in e.findings:
+                f.related.insert(0, (site, "read .grad"))
+                f.kind = "non_leaf_grad"
+                self.add(f)
+            return
+        e = why_none(t, name)
+        for f in e.findings:
+            f.related.append((site, "read .grad"))
+            self.add(f)
+
+    def _optimizer_param(self, p, stats):
+        name = _param_name(p)
+        stats.why = why_none(p, name)
+
+    # ---- at the end ------------------------------------------------------------------------------
+    def finish(self):
+        for stats in record.optimizer_stats():
+            self._from_stats(stats)
+
+    def _from_stats(self, stats):
+        for ps in stats.params.values():
+            if ps.why is None or ps.checked == 0:
+                continue
+            if ps.none == ps.checked:
+                for f in ps.why.findings:
+                    f.summary = f"{f.summary} (no gradient at any of {ps.checked} optimizer steps)"
+                    self.add(f)
+            elif ps.zero and ps.none == 0 and ps.zero >= min(ps.checked, 5):
+                for f in ps.why.findings:
+                    self.add(f)
+
+    def as_json(self):
+        return [f.as_dict() for f in self.findings.values()]
+
+    def print(self, file):
+        fs = list(self.findings.values())
+        if not fs:
+            print("glassgrad explain: no findings.", file=file)
+            return
+        print(f"\nglassgrad explain: {len(fs)} finding{'s' if len(fs) != 1 else ''}", file=file)
+        for i, f in enumerate(fs, 1):
+            print(f"\n{i}. {f}", file=file)
+
+
+def _param_name(p):
+    info = record.leaf_info(p)
+    owner = names.target(info.site) if info is not None and info.site is not None else None
+    shape = list(p.shape)
+    return f"{owner} parameter {shape}" if owner else f"parameter {shape}"
+
+
+def run(script, argv=(), json_file=None, html_file=None, strict=False, torch_compat=False, out=None):
+    """Runs `script` as __main__ with recording on; returns its exit status. Findings go to `out`
+    (stderr by default), and to `json_file` / `html_file` when given."""
+    out = out or sys.stderr
+    session = Session()
+    record.reset()
+    record.enable()
+    events.node_sites = True
+    record.findings_sink = session.sink
+    status = 0
+    compat = None
+    strict_ctx = None
+    try:
+        if torch_compat:
+            from .. import torch_compat as compat
+            compat.install()
+            from .. import device as _device
+            if hasattr(_device, "emulate_cuda"):
+                _device.emulate_cuda(True)
+        if strict:
+            from .strict import strict as _strict
+            strict_ctx = _strict()
+            strict_ctx.__enter__()
+        status = _run_main(script, list(argv))
+    finally:
+        if strict_ctx is not None:
+            strict_ctx.__exit__(None, None, None)
+        if compat is not None:
+            compat.uninstall()
+            from .. import device as _device
+            if hasattr(_device, "emulate_cuda"):
+                _device.emulate_cuda(False)
+        session.finish()
+        record.findings_sink = None
+        events.node_sites = False
+    session.print(out)
+    if json_file:
+        with open(json_file, "w") as fh:
+            json.dump(session.as_json(), fh, indent=2)
+    if html_file:
+        from .draw import html_report
+        html_report(list(session.findings.values()), filename=html_file, title=f"glassgrad explain {script}")
+    return status
+
+
+def _run_main(script, argv):
+    import runpy
+    old_argv, old_path0 = sys.argv, sys.path[0] if sys.path else None
+    sys.argv = [script] + argv
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    try:
+        runpy.run_path(script, run_name="__main__")
+        return 0
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return 1
+    except BaseException:  # noqa: BLE001 - the script's own error, printed as Python would
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.argv = old_argv
+        if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(script)):
+            sys.path.pop(0)
+        del old_path0

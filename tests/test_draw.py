@@ -262,7 +262,7 @@ def test_custom_function_output_has_no_ghost():
 
 
 def test_huge_graph_is_capped():
-    from glassgrad.explain import draw as draw_module
+    draw_module = sys.modules["glassgrad.explain.draw"]  # glassgrad.explain.draw the attribute is the function
     t = glassgrad.ones(2, requires_grad=True)
     for _ in range(draw_module._MAX_NODES + 10):
         t = t + 1

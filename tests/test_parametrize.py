@@ -456,8 +456,6 @@ def test_orthogonal_assign_and_errors():
     assert_same(program, rtol=1e-4, atol=1e-5, warnings_=False)
 
 
-@bug("linalg.matrix_exp of a zero float32 matrix warns 'divide by zero encountered in log2' "
-     "(ops/decomposition.py: max(norm, 1e-300) underflows in float32)")
 def test_orthogonal_matrix_exp_registration_warns_nothing():
     def program(lib):
         return _PS(lib).orthogonal(_linear(lib, W[:3], B[:3])).weight.detach()

@@ -198,6 +198,8 @@ class Function(metaclass=_FunctionMeta):
                 o._grad_fn = ctx
                 o._output_nr = i
                 o._requires_grad = False
+                if o._extra is not None:
+                    o._extra.prov = None  # the forward ran untracked; the output now has history
                 if o._base is not None and o._view is not None:
                     o._view.version = o._vc.v
             results.append(o)

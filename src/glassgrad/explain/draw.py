@@ -22,8 +22,6 @@ needs Graphviz's `dot` program.
 import html
 import sys
 
-import numpy as np
-
 from . import names, record, why
 from .record import PKG_DIR, LeafInfo, Event
 
@@ -143,11 +141,7 @@ def _leaf_site(leaf):
 
 def _cut_name(ev):
     """The expression a cut was taken from, as its line names it (`h` in `d = h.detach()`)."""
-    fn = getattr(why, "source_name", None) or getattr(why, "_src_name", None)
-    try:
-        return fn(ev) if fn is not None and ev.site is not None else None
-    except Exception:
-        return None
+    return why.source_name(ev) if ev.site is not None else None
 
 
 def _cut_words(ev):

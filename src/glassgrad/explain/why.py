@@ -74,6 +74,11 @@ _RECEIVER_ATTRS = {
 }
 
 
+def source_name(ev):
+    """The name the source line gives the tracked tensor a cut came from (`a` in `d = a.detach()`)."""
+    return _src_name(ev)
+
+
 def _src_name(ev):
     attrs = _RECEIVER_ATTRS.get(ev.kind)
     name = names.receiver(ev.site, attrs) if attrs else None
@@ -330,7 +335,7 @@ def _why_not_leaf(t, name, after):
         info = leaf_info(leaves[0])
         leaf_site = info.site if info is not None else None
         related.append((leaf_site, "the leaf"))
-    made = origin.site if origin is not None else leaf_site
+    made = origin.site if origin is not None else (record.node_site(fn) or leaf_site)
     copy = fn.name() == "ToCopyBackward0"
     how = ("a `.to()`/`.double()`/`.cuda()` copy" if copy else f"the result of {fn.name()}")
     summary = (f"`{name}` is not a leaf: it is {how} of a leaf that requires grad"

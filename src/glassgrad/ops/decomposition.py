@@ -479,7 +479,8 @@ def _matrix_exp_fwd(xp, a):
     if a.size == 0:
         return a.copy()
     norm = xp.max(xp.sum(xp.abs(a), axis=-2), axis=-1)
-    s = xp.maximum(0, xp.ceil(xp.log2(xp.maximum(norm, 1e-300) / 0.5))).astype(xp.int64)
+    # NOTE: in float64, so that the floor that keeps log2 finite does not underflow to 0 in float32
+    s = xp.maximum(0, xp.ceil(xp.log2(xp.maximum(norm.astype(xp.float64), 1e-300) / 0.5))).astype(xp.int64)
     s = xp.where(xp.isfinite(norm), s, 0)
     x = a / (2.0 ** s)[..., None, None].astype(a.dtype)
     eye = xp.broadcast_to(xp.eye(n, dtype=a.dtype), a.shape)

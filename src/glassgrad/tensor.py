@@ -458,6 +458,12 @@ class Tensor:
 _warned_scalar = False
 
 
+def warn_scalar_conversion():
+    """PyTorch's once-per-process warning for a tensor that requires grad converted to a Python scalar."""
+    if not _warned_scalar:
+        _warn_scalar_once()
+
+
 def _warn_scalar_once():
     # NOTE: PyTorch warns once per process (TORCH_WARN_ONCE), and only for float() and complex().
     global _warned_scalar

@@ -131,7 +131,8 @@ class LeafInfo:
 class BackwardRecord:
     """One backward: where it ran, its roots, the leaves it reached (by id), the cuts whose values fed its
     graph."""
-    __slots__ = ("site", "seq", "roots", "reached", "fed", "op", "zeroing", "saturating", "root_fns", "__weakref__")
+    __slots__ = ("site", "seq", "roots", "reached", "fed", "op", "zeroing", "saturating", "root_fns", "leaves",
+                 "__weakref__")
 
     def __init__(self, site, op, roots, reached, fed):
         self.site = site
@@ -140,9 +141,10 @@ class BackwardRecord:
         self.roots = roots
         self.reached = reached
         self.fed = fed
-        self.zeroing = {}  # node name -> ids of the leaves behind a node whose gradient is zero by definition
-        self.saturating = set()  # names of the saturating nodes (relu, clamp...) in the graph
+        self.zeroing = []  # (node name, site, ids of the leaves behind it) of nodes whose gradient is zero by definition
+        self.saturating = {}  # name -> site of the saturating nodes (relu, clamp...) in the graph
         self.root_fns = ()  # weak references to the roots' grad_fns (for drawings while they live)
+        self.leaves = ()  # weak references to the leaves reached (kept only for the command line)
 
 
 class OptimizerStats:
@@ -156,12 +158,12 @@ class OptimizerStats:
 
 
 class ParamStats:
-    __slots__ = ("ref", "name", "none", "zero", "checked", "why", "first", "changed", "site")
+    __slots__ = ("ref", "name", "none", "zero", "checked", "sampled", "why", "first", "changed", "site")
 
     def __init__(self, p):
         self.ref = weakref.ref(p)
         self.name = None
-        self.none = self.zero = self.checked = 0
+        self.none = self.zero = self.checked = self.sampled = 0
         self.why = None
         self.first = _fingerprint(p)
         self.changed = False
@@ -181,6 +183,7 @@ _exports = OrderedDict()  # id(array) -> (weakref(array), event): NumPy views ha
 _scalars = OrderedDict()  # float -> event: Python numbers exported from tracked tensors
 _optimizers = weakref.WeakKeyDictionary()  # optimizer -> OptimizerStats
 _frozen = deque(maxlen=64)
+_siblings = {}  # (file, line) -> weakrefs of the leaves made there
 _all_stats = deque(maxlen=64)
 _node_sites = weakref.WeakKeyDictionary()  # node -> Site, only while events.node_sites is on
 _MAX_EXPORTS = 256
@@ -193,6 +196,10 @@ def backwards():
 
 def last_backward():
     return _backwards[-1] if _backwards else None
+
+
+def live_optimizers():
+    return list(_optimizers.keys())
 
 
 def optimizer_stats():
@@ -288,9 +295,10 @@ def _on_cut(kind, op, src, out):
     ev = Event(kind, op, user_site(), tuple(weakref.ref(t) for t in tracked),
                tuple(weakref.ref(leaf) for leaf in _unique(leaves)), tuple(causes), note)
     _note_cut(ev, _unique(leaves))
-    if kind in ("copy_construct",):
-        for leaf in _unique(leaves):
-            _leaf_info_for(leaf).copies.append(weakref.ref(ev))
+    if kind == "copy_construct":
+        for t in tracked:
+            if t._grad_fn is None and t._requires_grad:  # a copy of the leaf itself, not of a value made from it
+                _leaf_info_for(t).copies.append(weakref.ref(ev))
     _mark(out, ev)
 
 
@@ -334,9 +342,12 @@ def _on_export(kind, op, src, out):
     cause = prov_of(t)
     if not _tracked(t) and cause is None:
         return
-    leaves = leaves_of(t) if _tracked(t) else []
+    # NOTE: a bounded walk: `loss.item()` every step must not cost a walk of a large graph
+    leaves = _unique(_leaves_below(t._grad_fn, 512) if t._grad_fn is not None else leaves_of(t)) if _tracked(t) else []
     ev = Event(kind, op, user_site(), (weakref.ref(t),) if _tracked(t) else (),
                tuple(weakref.ref(leaf) for leaf in leaves), (cause,) if cause is not None else ())
+    if t._grad_fn is None and leaves:
+        _note_cut(ev, leaves)  # a leaf's own value exported: the usual start of a re-created tensor
     if kind == "numpy":
         arr = t._data
         _remember(_exports, id(arr), (weakref.ref(arr), ev))
@@ -349,7 +360,7 @@ def _scalar_values(t):
     flat = t._data.reshape(-1)
     if flat.size > 64 or t._dtype._cat != 2:
         return ()
-    return [v for v in flat.tolist() if v not in (0.0, 1.0, -1.0)]
+    return flat.tolist()
 
 
 def _remember(store, key, value):
@@ -401,18 +412,46 @@ def _on_requires_grad(kind, op, src, out):
         info.site = site
     if cause is not None:
         ev = Event(kind, op, site, cause=(cause,))
-        for root in ev.roots():
-            for leaf in root.leaf_tensors():
-                if leaf is not t:
-                    _leaf_info_for(leaf).copies.append(weakref.ref(ev))
+        _note_copy(ev, t)
         info.cuts.append(weakref.ref(ev))
         t._extra.prov = ev  # keeps the story after the flag makes it a tracked leaf
 
 
 def _on_leaf_created(kind, op, src, out):
+    """A leaf that requires grad was made; a Parameter made from a value that had been cut from another leaf
+    is a re-created parameter: the optimizer may still hold the old one."""
     info = _leaf_info_for(out)
     if info.site is None:
         info.site = user_site()
+    from ..tensor import Tensor
+    cause = prov_of(src) if isinstance(src, Tensor) else None
+    if cause is not None:
+        ev = Event("requires_grad_new_leaf", op, info.site, cause=(cause,))
+        out._extra.prov = ev
+        _note_copy(ev, out)
+    if info.site is not None:
+        key = (info.site.file, info.site.line)
+        _siblings.setdefault(key, deque(maxlen=16)).append(weakref.ref(out))
+        if len(_siblings) > 4096:
+            _siblings.pop(next(iter(_siblings)))
+
+
+def siblings(t):
+    """The other leaves made on the same line as `t` (the parameters of one module)."""
+    info = leaf_info(t)
+    if info is None or info.site is None:
+        return []
+    refs = _siblings.get((info.site.file, info.site.line), ())
+    return [s for s in (r() for r in refs) if s is not None and s is not t]
+
+
+def _note_copy(ev, new_leaf):
+    """Records `ev` (a new leaf made from a cut value) as a copy of the leaves the cut came straight from."""
+    for root in ev.roots():
+        direct = {id(s) for s in root.sources() if s._grad_fn is None}
+        for leaf in root.leaf_tensors():
+            if leaf is not new_leaf and id(leaf) in direct:
+                _leaf_info_for(leaf).copies.append(weakref.ref(ev))
 
 
 def _on_nonleaf_copy(kind, op, src, out):
@@ -472,17 +511,19 @@ def _on_backward(kind, op, src, out):
     """A backward began: keep where, the leaves it reaches and the cuts that fed its graph."""
     seen = out
     kinds = _node_kinds
-    reached, zeroing, saturating = set(), [], set()
+    reached, zeroing, saturating, leaves = set(), [], [], []
     for n in seen:
         k = kinds.get(type(n))
         if k is None:
             k = _classify(type(n))
         if k == 1:
             reached.add(id(n.variable))
+            if findings_sink is not None:
+                leaves.append(n.variable)
         elif k == 2:
             zeroing.append(n)
         elif k == 3:
-            saturating.add(type(n).__name__)
+            saturating.append(n)
     fed = []
     dead = []
     for key, (ref, provs) in _fed.items():
@@ -497,9 +538,12 @@ def _on_backward(kind, op, src, out):
     tensors = _tensors(src)
     rec = BackwardRecord(user_site(), op, tuple(weakref.ref(t) for t in tensors), reached, _unique(fed))
     rec.root_fns = tuple(weakref.ref(t._grad_fn) for t in tensors if t._grad_fn is not None)
-    rec.saturating = saturating
-    for n in zeroing:
-        rec.zeroing.setdefault(type(n).__name__, set()).update(id(v) for v in _leaves_below(n))
+    rec.leaves = tuple(weakref.ref(v) for v in leaves)
+    rec.saturating = {}
+    for n in saturating[:64]:
+        rec.saturating.setdefault(type(n).__name__, node_site(n))
+    for n in zeroing[:64]:
+        rec.zeroing.append((type(n).__name__, node_site(n), {id(v) for v in _leaves_below(n)}))
     _backwards.append(rec)
     for t in tensors:
         p = prov_of(t)
@@ -578,6 +622,8 @@ def _on_optimizer_step(kind, op, src, out):
     stats.steps += 1
     if not _backwards:
         return
+    if findings_sink is not None:
+        findings_sink("step", opt, stats)
     for group in opt.param_groups:
         for p in group["params"]:
             ps = stats.params.get(id(p))
@@ -590,7 +636,10 @@ def _on_optimizer_step(kind, op, src, out):
             ps.checked += 1
             if g is None:
                 ps.none += 1
-            elif (ps.checked <= 5 or ps.checked % 50 == 0) and not g._data.any():
+            elif ps.checked <= 5 or ps.checked % 50 == 0:  # NOTE: a sample of the steps: any() reads the gradient
+                ps.sampled += 1
+                if g._data.any():
+                    continue
                 ps.zero += 1
             else:
                 continue
@@ -656,3 +705,4 @@ def reset():
     _optimizers.clear()
     _all_stats.clear()
     _frozen.clear()
+    _siblings.clear()

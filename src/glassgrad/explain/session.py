@@ -20,6 +20,7 @@ class Session:
     def __init__(self):
         self.findings = {}  # key -> Finding, in the order found
         self.tensors = []  # weak references to tensors worth drawing in the HTML report
+        self._checked = set()  # backward records already checked for leaves no optimizer holds
 
     def add(self, finding):
         if finding is None:
@@ -36,6 +37,8 @@ class Session:
             self._grad_read(subject, extra)
         elif kind == "optimizer_param":
             self._optimizer_param(subject, extra)
+        elif kind == "step":
+            self._unoptimized(subject)
         elif kind == "flagged_root":
             ev, msg = extra
             chain = [(e.site, e.kind) for r in ev.cause for e in r.roots()]
@@ -58,6 +61,31 @@ class Session:
             f.related.append((site, "read .grad"))
             self.add(f)
 
+    def _unoptimized(self, opt):
+        """Leaves the last backward reached that no optimizer holds: typically parameters of modules kept in a
+        Python list, or tensors that were never registered."""
+        rec = record.last_backward()
+        if rec is None or rec.seq in self._checked:
+            return
+        self._checked.add(rec.seq)
+        held = {id(p) for o in record.live_optimizers() for g in o.param_groups for p in g["params"]}
+        held.update(id(r()) for r in rec.roots)  # a loss made a leaf by hand is reported on its own
+        by_site = {}
+        for ref in rec.leaves:
+            leaf = ref()
+            info = record.leaf_info(leaf) if leaf is not None else None
+            if leaf is None or id(leaf) in held or info is None or info.site is None:
+                continue
+            by_site.setdefault((info.site.file, info.site.line), (info.site, []))[1].append(leaf)
+        for site, leaves in by_site.values():
+            shapes = ", ".join(str(list(t.shape)) for t in leaves[:4])
+            self.add(Finding("not_in_optimizer", f"{len(leaves)} tensor(s) made at line {site.line} ({shapes}) "
+                             f"receive gradients but no optimizer holds them, so they never change", site,
+                             [(rec.site, "backward")],
+                             "register them: keep submodules in nn.ModuleList / nn.ModuleDict (not Python lists or "
+                             "dicts) and tensors as nn.Parameter, and build the optimizer from model.parameters() "
+                             "once the model is complete"))
+
     def _optimizer_param(self, p, stats):
         name = _param_name(p)
         stats.why = why_none(p, name)
@@ -75,7 +103,7 @@ class Session:
                 for f in ps.why.findings:
                     f.summary = f"{f.summary} (no gradient at any of {ps.checked} optimizer steps)"
                     self.add(f)
-            elif ps.zero and ps.none == 0 and ps.zero >= min(ps.checked, 5):
+            elif ps.none == 0 and ps.sampled >= 3 and ps.zero == ps.sampled:  # zero at one step can be by chance
                 for f in ps.why.findings:
                     self.add(f)
 

@@ -20,7 +20,12 @@ class Finding:
         self.kind = kind
         self.summary = summary
         self.site = site
-        self.related = [r for r in related if r[0] is not None]
+        self.related = []
+        seen = {(site.file, site.line)} if site is not None else set()
+        for r in related:
+            if r[0] is not None and (r[0].file, r[0].line) not in seen:
+                seen.add((r[0].file, r[0].line))
+                self.related.append(r)
         self.fix = fix
 
     def key(self):
@@ -115,20 +120,41 @@ def describe(ev):
     at = _at(ev.site)
     k = ev.kind
     use = src if names.is_name(src) else None
+    if k == "detach" and names.call(ev.site, "numpy") and "requires_grad" in ev.site.text and use:
+        return (f"`{names.call(ev.site, 'numpy')}` at {at} took the value out to NumPy and made {_q(out)} from it: "
+                f"a new leaf with no connection to `{use}`",
+                f"{_q(out)} is not `{use}`: the optimizer holds `{use}`, which gets no gradient. Compute with "
+                f"`{use}` directly in tensor ops (e.g. `{use} * mask`), or give the optimizer the new tensor.")
+    if k == "detach" and names.call(ev.site, "numpy"):
+        return (f"`{names.call(ev.site, 'numpy')}` at {at} took the value out to NumPy, which keeps no history: "
+                f"whatever is computed from it there comes back as a new tensor with no connection to "
+                f"{_still(ev, src).split(' still')[0]}",
+                "Stay in tensor ops (torch.tanh, torch.exp... have NumPy's names) between the parameters and the "
+                "loss; a NumPy round trip cuts the graph.")
     if k == "detach":
-        return (f"`{expr or 'detach()'}` at {at} cut the value from the graph; {_still(ev, src)}",
-                (f"Use `{use}` instead of `{out}` where gradients should reach `{use}`; " if use and out else
-                 "Compute the loss from the tensor before `.detach()`; ")
-                + "detach only values you log, plot or deliberately hold constant.")
+        if use and out == use:
+            fix = (f"Do not detach `{use}` here (`{use} = {use}.detach()` cuts every layer before it out of training); "
+                   f"detach only values you log, plot or deliberately hold constant.")
+        elif use and out:
+            fix = (f"Use `{use}` instead of `{out}` where gradients should reach `{use}`; detach only values you "
+                   f"log, plot or deliberately hold constant.")
+        else:
+            fix = ("Compute the loss from the tensor before `.detach()`; detach only values you log, plot or "
+                   "deliberately hold constant.")
+        return (f"`{expr or 'detach()'}` at {at} cut the value from the graph; {_still(ev, src)}", fix)
     if k == "data_get":
+        plain = src or "the tensor"
         return (f"`{expr or '.data'}` at {at} took the value without its history (and without the in-place "
                 f"checks); {_still(ev, src)}",
-                f"Use `{use or 'the tensor'}` itself (or `.detach()` if the value must stay constant); avoid `.data`.")
+                f"Drop `.data`: use `{plain}` itself (or `{plain}.detach()` if the value must stay constant).")
     if k == "grad_disabled_op":
         mode = "torch.inference_mode()" if ev.note == "inference_mode" else "torch.no_grad()"
+        what = _q(out) if out else (f"the value `{ev.site.func}()` returns" if ev.site is not None
+                                    and ev.site.func != "<module>" else "it")
         return (f"`{ev.op}` at {at} ran under {mode}, so its result has no history although its input requires "
-                f"grad", f"Compute {_q(out)} outside the `{mode}` block (or decorated function): grad-disabled mode "
-                f"is for evaluation and parameter updates, not for values a loss depends on.")
+                f"grad", f"Compute {what} outside the `{mode}` block (or remove the `@{mode}` decorator from the "
+                f"function): grad-disabled mode is for evaluation and parameter updates, not for values a loss "
+                f"depends on.")
     if k == "non_differentiable":
         return (f"`{ev.op}` at {at} is not differentiable: its result carries no gradient",
                 f"`{ev.op}` has no gradient: use a differentiable stand-in (softmax or a weighted selection instead "
@@ -307,7 +333,10 @@ def why_none(t, name=None, backward=None):
         what, fix = describe(c)
         findings.append(Finding("stale_tensor", f"`{name}` got no gradient: the graph used a copy of it, made at "
                                 f"{_at(c.site)}, not `{name}` itself", c.site, [(info.site, "created")],
-                                f"Use `{name}` in the computation (or give the optimizer the tensor the graph uses)."))
+                                "Use the original tensor in the computation; if the copy is meant to replace it, "
+                                "build the optimizer after the replacement, or change the value in place under "
+                                "`with torch.no_grad(): p.copy_(new_value)` so the optimizer keeps the tensor the "
+                                "graph uses."))
     if info is not None and info.data_set is not None:
         findings.append(Finding("data_set", f"`{name}.data` was replaced at {_at(info.data_set.site)}",
                                 info.data_set.site, [], describe(info.data_set)[1]))
@@ -357,26 +386,47 @@ _SATURATING_WORDS = {"ReluBackward0": "relu", "ThresholdBackward0": "relu", "Har
 
 def _why_zero(t, name, after, rec):
     findings = []
-    site = rec.site if rec is not None else None
-    zeroing = sorted(n for n, ids in (rec.zeroing.items() if rec is not None else ()) if id(t) in ids)
-    for n in zeroing:
-        op = n.replace("Backward0", "").lower()
+    here = rec.site if rec is not None else None
+    for node, site, ids in (rec.zeroing if rec is not None else ()):
+        if id(t) not in ids:
+            continue
+        op = node.replace("Backward0", "").lower()
         findings.append(Finding("zero_gradient_op", f"`{name}.grad` is all zero: its path to the loss goes through "
-                                f"`{op}` ({n}), whose gradient is zero everywhere", site, [],
+                                f"`{op}` ({node}), whose gradient is zero everywhere", site or here,
+                                [(here, "backward")],
                                 f"`{op}` has a zero gradient: use a smooth stand-in, or a straight-through estimator "
                                 f"such as `x + (x.{op}() - x).detach()`."))
     if not findings and rec is not None and rec.saturating:
         sat = sorted({_SATURATING_WORDS.get(n, n) for n in rec.saturating})
+        sites = [s for s in rec.saturating.values() if s is not None]
+        inits = _initialisations(t)
+        primary = inits[0] if inits else (sites[0] if sites else here)
+        related = [(s, "initialised in place") for s in inits[1:]] + [(s, "saturating op") for s in sites]
         findings.append(Finding("saturated", f"`{name}.grad` is all zero: the graph passes through "
                                 f"{', '.join(sat)}, which gives zero gradient where it is saturated (a dead ReLU: "
-                                f"every input <= 0; a clamp with every value outside its bounds)", site, [],
+                                f"every input <= 0; a clamp with every value outside its bounds)"
+                                + (f"; the layer's parameters were set in place at line {inits[0].line}" if inits else ""),
+                                primary, related + [(here, "backward")],
                                 "Check the scale of the inputs and the initialisation (a large negative bias kills "
                                 "ReLUs); use leaky_relu or gelu, or widen the clamp bounds."))
     if not findings:
         findings.append(Finding("zero", f"`{name}.grad` is all zero{after}: the loss does not change with it "
-                                f"locally", site, [], "Check that the loss depends on it through differentiable "
+                                f"locally", here, [], "Check that the loss depends on it through differentiable "
                                 "ops with non-zero slope."))
     return Explanation(" ".join(f.summary + ". Fix: " + f.fix for f in findings), findings, True)
+
+
+def _initialisations(t):
+    """Where `t` or the leaves made with it (its module's other parameters) were overwritten in place."""
+    out = []
+    for leaf in [t] + record.siblings(t):
+        info = leaf_info(leaf)
+        made = (info.site.file, info.site.line) if info is not None and info.site is not None else None
+        for _, op, site in getattr(leaf._vc, "log", None) or ():
+            # NOTE: the module's own default initialisation runs at the line that built it: not a finding
+            if site is not None and (site.file, site.line) != made and "step" not in (site.func, site.text):
+                out.append(site)
+    return out
 
 
 def describe_site(site):

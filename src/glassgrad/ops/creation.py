@@ -6,7 +6,7 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd import grad_mode
 from ..explain.events import tracking_event
-from ..tensor import Tensor, _new
+from ..tensor import Tensor, _new, warn_scalar_conversion
 from .registry import primitive, defvjp, apply
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
@@ -69,6 +69,8 @@ def _to_nested(data):
     if isinstance(data, Tensor):
         if data._data.size != 1 and data._data.ndim != 0:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if data.requires_grad:
+            warn_scalar_conversion()  # NOTE: PyTorch converts each element as float() does, and warns once
         return data._data.reshape(()).item()
     if isinstance(data, (list, tuple)):
         return [_to_nested(v) for v in data]

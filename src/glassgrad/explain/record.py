@@ -79,7 +79,7 @@ class Event:
     references to the leaves those depended on; `cause`: the earlier events its input came from (a value
     exported from a detached tensor, an op on a value that had been cut); `note`: a detail (the grad mode,
     the dtype)."""
-    __slots__ = ("kind", "op", "site", "src", "leaves", "cause", "note", "seq", "__weakref__")
+    __slots__ = ("kind", "op", "site", "src", "leaves", "cause", "note", "seq", "node", "__weakref__")
 
     def __init__(self, kind, op, site, src=(), leaves=(), cause=(), note=None):
         self.kind = kind
@@ -90,6 +90,7 @@ class Event:
         self.cause = cause
         self.note = note
         self.seq = next(_seq)
+        self.node = None  # a weak reference to the graph whose leaves are found only when asked (exports)
 
     def roots(self):
         """The cut events behind this one (itself when it is a cut), oldest first, without repeats."""
@@ -109,6 +110,10 @@ class Event:
         return [t for t in (r() for r in self.src) if t is not None]
 
     def leaf_tensors(self):
+        if not self.leaves and self.node is not None:
+            node = self.node()
+            if node is not None:
+                self.leaves = tuple(weakref.ref(v) for v in _unique(_leaves_below(node)))
         return [t for t in (r() for r in self.leaves) if t is not None]
 
     def __repr__(self):
@@ -176,6 +181,18 @@ def _fingerprint(p):
     return (float(flat.sum()) if flat.size else 0.0, flat[:8].tolist())
 
 
+# ---- names bound on first use (tensor.py imports this package while it loads) ---------------------
+Tensor = _extra = AccumulateGrad = _gstate = None
+
+
+def _bind():
+    global Tensor, _extra, AccumulateGrad, _gstate
+    from ..tensor import Tensor as _T, _extra as _e
+    from ..autograd.graph import AccumulateGrad as _A
+    from ..autograd.grad_mode import state
+    Tensor, _extra, AccumulateGrad, _gstate = _T, _e, _A, state
+
+
 # ---- state ---------------------------------------------------------------------------------------
 _backwards = deque(maxlen=8)
 _fed = OrderedDict()  # id(node) -> (weakref(node), [events]): cut values that entered recorded ops
@@ -218,7 +235,8 @@ def leaf_info(t):
 
 
 def _leaf_info_for(t, site=None):
-    from ..tensor import _extra
+    if _extra is None:
+        _bind()
     x = _extra(t)
     if x.origin is None:
         x.origin = LeafInfo(site)
@@ -226,10 +244,11 @@ def _leaf_info_for(t, site=None):
 
 
 def _tensors(obj):
-    from ..tensor import Tensor
     if isinstance(obj, Tensor):
         return (obj,)
     if isinstance(obj, (list, tuple)):
+        if all(isinstance(o, Tensor) or not isinstance(o, (list, tuple)) for o in obj):
+            return [o for o in obj if isinstance(o, Tensor)]
         out = []
         for o in obj:
             out.extend(_tensors(o))
@@ -253,7 +272,6 @@ def leaves_of(t):
 
 def _mark(out, ev):
     """Records `ev` as the provenance of the untracked tensor(s) `out`."""
-    from ..tensor import _extra
     for t in _tensors(out):
         if not _tracked(t):
             _extra(t).prov = ev
@@ -269,6 +287,8 @@ def _note_cut(ev, leaves):
 def _on_cut(kind, op, src, out):
     """detach, .data, an op under no_grad, a non-differentiable op, an integer cast, tensor(t): the output
     has no history although an input had some."""
+    if out is not None and type(src) is tuple and src and src[0] is out:
+        return  # an in-place update under no_grad (an optimizer step): the tensor keeps its history
     tracked, causes = [], []
     for t in _tensors(src):
         if _tracked(t):
@@ -283,15 +303,12 @@ def _on_cut(kind, op, src, out):
         return
     if out is None:
         return
-    if kind == "grad_disabled_op" and any(o is s for o in _tensors(out) for s in tracked):
-        return  # an in-place update under no_grad (an optimizer step): the tensor keeps its history
     leaves = []
     for t in tracked:
         leaves.extend(leaves_of(t))
-    from .. import autograd
     note = None
     if kind == "grad_disabled_op":
-        note = "inference_mode" if autograd.is_inference_mode_enabled() else "no_grad"
+        note = "inference_mode" if _gstate.inference else "no_grad"
     ev = Event(kind, op, user_site(), tuple(weakref.ref(t) for t in tracked),
                tuple(weakref.ref(leaf) for leaf in _unique(leaves)), tuple(causes), note)
     _note_cut(ev, _unique(leaves))
@@ -342,11 +359,13 @@ def _on_export(kind, op, src, out):
     cause = prov_of(t)
     if not _tracked(t) and cause is None:
         return
-    # NOTE: a bounded walk: `loss.item()` every step must not cost a walk of a large graph
-    leaves = _unique(_leaves_below(t._grad_fn, 512) if t._grad_fn is not None else leaves_of(t)) if _tracked(t) else []
+    # NOTE: `loss.item()` every step must not walk the graph: a non-leaf's leaves are found only if asked
+    leaves = leaves_of(t) if _tracked(t) and t._grad_fn is None else []
     ev = Event(kind, op, user_site(), (weakref.ref(t),) if _tracked(t) else (),
                tuple(weakref.ref(leaf) for leaf in leaves), (cause,) if cause is not None else ())
-    if t._grad_fn is None and leaves:
+    if t._grad_fn is not None:
+        ev.node = weakref.ref(t._grad_fn)
+    if leaves:
         _note_cut(ev, leaves)  # a leaf's own value exported: the usual start of a re-created tensor
     if kind == "numpy":
         arr = t._data
@@ -423,7 +442,6 @@ def _on_leaf_created(kind, op, src, out):
     info = _leaf_info_for(out)
     if info.site is None:
         info.site = user_site()
-    from ..tensor import Tensor
     cause = prov_of(src) if isinstance(src, Tensor) else None
     if cause is not None:
         ev = Event("requires_grad_new_leaf", op, info.site, cause=(cause,))
@@ -456,7 +474,6 @@ def _note_copy(ev, new_leaf):
 
 def _on_nonleaf_copy(kind, op, src, out):
     """.to()/.double()/.cuda() of a leaf that requires grad: the copy remembers where it was made."""
-    from ..tensor import _extra
     _leaf_info_for(src)
     _extra(out).origin = Event(kind, op, user_site(), (weakref.ref(src),))
 
@@ -576,7 +593,6 @@ SATURATING = frozenset({"ReluBackward0", "ThresholdBackward0", "HardtanhBackward
 
 
 def _classify(cls):
-    from ..autograd.graph import AccumulateGrad
     from ..ops.registry import zero_gradient_node_names
     name = cls.__name__
     k = 1 if cls is AccumulateGrad else 2 if name in zero_gradient_node_names() else 3 if name in SATURATING else 0
@@ -585,7 +601,8 @@ def _classify(cls):
 
 
 def _leaves_below(node, limit=_MAX_WALK):
-    from ..autograd.graph import AccumulateGrad
+    if AccumulateGrad is None:
+        _bind()
     out, seen, stack = [], {id(node)}, [node]
     while stack and len(seen) < limit:
         n = stack.pop()
@@ -660,6 +677,8 @@ _DEBUG = os.environ.get("GLASSGRAD_DEBUG_RECORDER") == "1"
 
 
 def _listen(kind, op, src, out):
+    if Tensor is None:
+        _bind()
     handler = _HANDLERS.get(kind)
     if handler is not None:
         try:
@@ -681,6 +700,7 @@ def disable():
     """Turns recording off: events cost one check each and nothing is kept."""
     if events.get_listener() is _listen:
         events.set_listener(None)
+        events.tainted = False  # ops stop looking for marks; the marks already made are kept
 
 
 def is_enabled():

@@ -72,6 +72,6 @@ def expand_copy(input, *size):
 
 # every op family's torch-level names (ops/*.py, API["torch"]); last, so the families own their names
 globals().update(_ops.exported("torch"))
-from . import nn, linalg, special, utils, optim  # noqa: E402
+from . import nn, linalg, special, utils, optim, cuda  # noqa: E402
 from .serialization import save, load  # noqa: E402
 from ._typename import typename  # noqa: E402

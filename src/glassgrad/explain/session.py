@@ -143,9 +143,8 @@ def run(script, argv=(), json_file=None, html_file=None, strict=False, torch_com
         if torch_compat:
             from .. import torch_compat as compat
             compat.install()
-            from .. import device as _device
-            if hasattr(_device, "emulate_cuda"):
-                _device.emulate_cuda(True)
+            from ..device import emulate_cuda
+            emulate_cuda(True)
         if strict:
             from .strict import strict as _strict
             strict_ctx = _strict()
@@ -156,9 +155,8 @@ def run(script, argv=(), json_file=None, html_file=None, strict=False, torch_com
             strict_ctx.__exit__(None, None, None)
         if compat is not None:
             compat.uninstall()
-            from .. import device as _device
-            if hasattr(_device, "emulate_cuda"):
-                _device.emulate_cuda(False)
+            from ..device import emulate_cuda
+            emulate_cuda(False)
         session.finish()
         record.findings_sink = None
         events.node_sites = False

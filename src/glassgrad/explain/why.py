@@ -368,7 +368,7 @@ def _why_not_leaf(t, name, after):
     copy = fn.name() == "ToCopyBackward0"
     how = ("a `.to()`/`.double()`/`.cuda()` copy" if copy else f"the result of {fn.name()}")
     summary = (f"`{name}` is not a leaf: it is {how} of a leaf that requires grad"
-               + (f" (made at {_at(made)})" if made is not None else "")
+               + (f", made at {_at(made)}" if made is not None else "")
                + "; backward fills the .grad of that leaf, not of this tensor")
     fix = (f"Make `{name}` the leaf: create it with the dtype/device it needs (`torch.randn(..., dtype=..., "
            f"requires_grad=True)`), or finish the arithmetic first and then call `.requires_grad_()`, e.g. "

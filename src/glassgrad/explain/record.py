@@ -625,7 +625,8 @@ def _on_grad_read(kind, op, src, out):
     caller = sys._getframe(4)  # _on_grad_read <- _listen <- tracking_event <- Tensor.grad <- the reader
     if caller.f_code.co_filename.startswith(PKG_DIR):
         return
-    findings_sink("grad_read", src, Site(caller.f_code.co_filename, caller.f_lineno, caller.f_code.co_name))
+    name = next((k for k, v in caller.f_locals.items() if v is src), None)
+    findings_sink("grad_read", src, (Site(caller.f_code.co_filename, caller.f_lineno, caller.f_code.co_name), name))
 
 
 def _on_optimizer_step(kind, op, src, out):

@@ -47,8 +47,9 @@ class Session:
                              "remove the cut that disconnected the loss (see the related lines) instead of setting "
                              "requires_grad on the loss"))
 
-    def _grad_read(self, t, site):
-        name = names.receiver(site, "grad") or "the tensor"
+    def _grad_read(self, t, where):
+        site, name = where
+        name = name or names.receiver(site, "grad") or "the tensor"
         if t._grad_fn is not None:
             e = why_none(t, name)
             for f in e.findings:

@@ -106,8 +106,11 @@ def _still(ev, src):
     if names.is_name(src):
         return f"`{src}` still requires grad"
     leaves = _leaf_names(ev)
-    if leaves:
-        return f"{', '.join(dict.fromkeys(leaves))} still require{'s' if len(leaves) == 1 else ''} grad"
+    unique = list(dict.fromkeys(leaves))
+    if len(unique) == 1 and len(leaves) > 1:
+        return f"the parameters of {unique[0]} still require grad"
+    if unique:
+        return f"{', '.join(unique)} still require{'s' if len(unique) == 1 else ''} grad"
     return "the original still requires grad"
 
 

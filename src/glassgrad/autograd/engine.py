@@ -20,6 +20,7 @@ __all__ = ["backward", "grad", "accumulate_into_grad", "state"]
 
 class _EngineState(threading.local):
     create_graph = False
+    filtered = False  # the running backward only feeds chosen inputs (autograd.grad, backward(inputs=...))
 
 
 state = _EngineState()
@@ -344,8 +345,9 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
         needed = execute | set(targets)
     captured = [None] * len(capture) if capture is not None else None
 
-    prev_mode, prev_grad = state.create_graph, _gstate.grad_enabled
+    prev_mode, prev_grad, prev_filtered = state.create_graph, _gstate.grad_enabled, state.filtered
     state.create_graph = create_graph
+    state.filtered = capture is not None or accumulate_targets is not None
     _gstate.grad_enabled = create_graph
     anomaly = _gstate.anomaly
     buffers = {}
@@ -384,6 +386,7 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
     finally:
         errstate.__exit__(None, None, None)
         state.create_graph = prev_mode
+        state.filtered = prev_filtered
         _gstate.grad_enabled = prev_grad
     return captured
 

@@ -31,7 +31,6 @@ Two modes, as in PyTorch:
   keep their saved tensors (no memory saved there, same values).
 """
 import contextlib
-import sys
 import warnings
 import weakref
 
@@ -133,15 +132,7 @@ def _forward_rng(saved):
 def _checkpoint_valid():
     """False while the engine runs a filtered backward (autograd.grad, backward(inputs=...)): the inner
     backward of the reentrant mode would then accumulate into the wrong tensors."""
-    # NOTE: the engine does not publish this; the innermost running `_run` frame holds it in its arguments.
-    code = getattr(_engine._run, "__code__", None)
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code is code:
-            loc = frame.f_locals
-            return loc.get("capture") is None and loc.get("accumulate_targets") is None
-        frame = frame.f_back
-    return True
+    return not _engine.state.filtered
 
 
 class CheckpointFunction(autograd.Function):

@@ -201,6 +201,7 @@ _scalars = OrderedDict()  # float -> event: Python numbers exported from tracked
 _optimizers = weakref.WeakKeyDictionary()  # optimizer -> OptimizerStats
 _frozen = deque(maxlen=64)
 _siblings = {}  # (file, line) -> weakrefs of the leaves made there
+_cut_cache = OrderedDict()  # (kind, op, mode, file, line, ids of the leaves cut) -> the Event recorded for them
 _all_stats = deque(maxlen=64)
 _node_sites = weakref.WeakKeyDictionary()  # node -> Site, only while events.node_sites is on
 _MAX_EXPORTS = 256
@@ -303,14 +304,26 @@ def _on_cut(kind, op, src, out):
         return
     if out is None:
         return
-    leaves = []
-    for t in tracked:
-        leaves.extend(leaves_of(t))
+    site = user_site()
     note = None
     if kind == "grad_disabled_op":
         note = "inference_mode" if _gstate.inference else "no_grad"
-    ev = Event(kind, op, user_site(), tuple(weakref.ref(t) for t in tracked),
+    # NOTE: an evaluation loop cuts the same parameters at the same lines every step: one record serves them all,
+    # so the leaves' short lists of cuts are not flooded with copies of it (that would push out older cuts)
+    key = (kind, op, note, site.file, site.line, tuple(map(id, tracked))) if site is not None and not causes \
+        and tracked[0]._grad_fn is None else None
+    if key is not None:
+        ev = _cut_cache.get(key)
+        if ev is not None and all(r() is t for r, t in zip(ev.src, tracked)):
+            _mark(out, ev)
+            return
+    leaves = []
+    for t in tracked:
+        leaves.extend(leaves_of(t))
+    ev = Event(kind, op, site, tuple(weakref.ref(t) for t in tracked),
                tuple(weakref.ref(leaf) for leaf in _unique(leaves)), tuple(causes), note)
+    if key is not None:
+        _remember(_cut_cache, key, ev)
     _note_cut(ev, _unique(leaves))
     if kind == "copy_construct":
         for t in tracked:
@@ -727,3 +740,4 @@ def reset():
     _all_stats.clear()
     _frozen.clear()
     _siblings.clear()
+    _cut_cache.clear()

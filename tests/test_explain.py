@@ -183,3 +183,70 @@ def test_recording_holds_no_strong_reference():
     del h
     gc.collect()
     assert ref_h() is None and ref_fn() is None
+
+
+def test_exported_number_links_only_the_same_object():
+    w = torch.tensor(0.5, requires_grad=True)
+    v = w.item()
+    linked = torch.tensor(v)  # LINKED
+    literal = torch.tensor(0.5)
+    assert torch.explain.record.prov_of(literal) is None
+    e = torch.explain(linked)
+    assert e.findings and e.findings[0].kind == "scalar"
+    with torch.explain.strict():
+        torch.tensor([0.5, 1.0])  # equal values from literals are not exports
+
+
+def test_replaced_parameter_is_named_as_the_stale_tensor():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    old = model.weight
+    model.weight = nn.Parameter(model.weight * 0.1)  # REPLACED
+    model(torch.randn(2, 3)).sum().backward()
+    e = torch.explain.why_none(old, name="old")
+    assert e.findings[0].kind == "stale_tensor" and e.findings[0].site.line == _line("REPLACED")
+    assert "optimizer" in e.findings[0].fix
+    assert opt.param_groups[0]["params"][0] is old
+
+
+def test_zero_grad_between_backward_and_step_is_named():
+    w = torch.randn(3, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    (w * 2).sum().backward()
+    opt.zero_grad()  # RESET
+    e = torch.explain.why_none(w)
+    assert e.findings[0].kind == "grad_reset" and e.findings[0].site.line == _line("RESET")
+
+
+def test_module_requires_grad_attribute_is_named():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    for p in model.parameters():
+        p.requires_grad = False
+    model[1].requires_grad = True  # FLAG
+    with pytest.raises(RuntimeError, match="^element 0 of tensors") as info:
+        model(torch.randn(1, 2)).sum().backward()
+    assert f"line {_line('FLAG')}" in str(info.value) and "requires_grad_(True)" in str(info.value)
+
+
+def test_view_made_under_no_grad_is_explained():
+    w = torch.randn(2, 6, requires_grad=True)
+    with torch.no_grad():
+        a, b = w.split(3, dim=1)
+    assert "made under no_grad" in torch.explain(a, name="a").text
+
+
+def test_reentrant_checkpoint_without_grad_inputs_is_named():
+    from glassgrad.utils.checkpoint import checkpoint
+    layer = nn.Linear(2, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = checkpoint(layer, torch.randn(1, 2), use_reentrant=True)  # CKPT
+    e = torch.explain(h, name="h")
+    assert "reentrant checkpoint" in e.text and "use_reentrant=False" in e.text
+
+
+def test_detach_inside_an_expression_gets_its_own_fix():
+    pred = torch.randn(3, requires_grad=True)
+    diff = pred.detach() - 1.0
+    assert "Use `pred` instead of `pred.detach()`" in torch.explain(diff, name="diff").text

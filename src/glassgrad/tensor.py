@@ -363,16 +363,18 @@ class Tensor:
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        tracking_event("scalar", "item", self, None)
-        return self._data.reshape(()).item()
+        value = self._data.reshape(()).item()
+        tracking_event("scalar", "item", self, value)
+        return value
 
     def _scalar(self, kind, op, warn=False):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         if warn and not _warned_scalar and self.requires_grad:
             _warn_scalar_once()
-        tracking_event("scalar", op, self, None)
-        return kind(self._data.reshape(()).item())
+        value = kind(self._data.reshape(()).item())
+        tracking_event("scalar", op, self, value)
+        return value
 
     def __float__(self):
         return self._scalar(float, "__float__", warn=True)
@@ -397,8 +399,9 @@ class Tensor:
         return complex(self._scalar(float, "__complex__", warn=True))
 
     def tolist(self):
-        tracking_event("scalar", "tolist", self, None)
-        return self._data.tolist()
+        value = self._data.tolist()
+        tracking_event("scalar", "tolist", self, value)
+        return value
 
     def __format__(self, spec):
         if self._data.ndim == 0:

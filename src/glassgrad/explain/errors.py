@@ -34,6 +34,13 @@ def _no_grad_root(t):
     here = _where_now()
     if record.prov_of(t) is None:
         frozen = [site for r, site in record.frozen() if r() is not None and site is not None]
+        flags = list(record._module_flags)
+        if frozen and flags:
+            return Finding("module_flag", f"`{name}` was computed only from frozen parameters (requires_grad turned "
+                           f"off at line {frozen[0].line}); line {flags[-1].line} (`{flags[-1].text}`) meant to "
+                           f"unfreeze some, but assigning `requires_grad` on a Module sets a plain attribute and "
+                           f"changes no parameter", flags[-1], [(frozen[0], "frozen"), (here, "backward")],
+                           "call `module.requires_grad_(True)` (the method) to unfreeze a module's parameters")
         if frozen:
             return Finding("frozen", f"`{name}` was computed only from tensors that do not require grad; "
                            f"parameters were frozen (requires_grad turned off) at line {frozen[0].line} "

@@ -26,6 +26,9 @@ KINDS = CUT_KINDS | {
     "grad_read",     # a leaf's .grad was read while None (src: the leaf)
     "optimizer_step",  # an optimizer stepped (src: the optimizer)
     "node",          # a node was recorded (only while node_sites is on; out: the node)
+    "zero_grad",     # an optimizer or module reset its gradients (src: the optimizer or module)
+    "param_replaced",  # a module's registered parameter was replaced by another (src: the old, out: the new)
+    "module_flag",   # `module.requires_grad = flag` set a plain attribute (src: the module)
 }
 
 _listener = None

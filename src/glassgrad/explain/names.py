@@ -77,6 +77,16 @@ def call(site, attrs):
     return None
 
 
+def is_plain_call(site, attrs):
+    """Whether the line is exactly `target = name.<attr>()` (nothing else computed on it)."""
+    tree = _tree(site)
+    if tree is None or not tree.body or not isinstance(tree.body[0], ast.Assign):
+        return False
+    value = tree.body[0].value
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in attrs
+            and isinstance(value.func.value, (ast.Name, ast.Attribute)))
+
+
 def is_name(expr):
     return bool(expr) and expr.replace("_", "a").replace(".", "a").isalnum() and not expr[0].isdigit()
 
@@ -97,17 +107,22 @@ def argument(site, funcs):
 
 
 def local_name(t, depth=1):
-    """The name a frame outside glassgrad binds to `t` (its locals first, then its globals)."""
+    """The name the user's code gives `t`: in a module's frame the global bound to it; in a function's frame
+    the expression on the current line (`loss` in `loss.backward()`, `c` in `torch.explain(c)`)."""
+    from .record import Site
     f = sys._getframe(depth)
     while f is not None and f.f_code.co_filename.startswith(PKG_DIR):
         f = f.f_back
     if f is None:
         return None
-    for scope in (f.f_locals, f.f_globals):
-        for name, value in scope.items():
+    if f.f_code.co_name == "<module>":
+        for name, value in f.f_globals.items():
             if value is t and not name.startswith("_"):
                 return name
-    return None
+    # NOTE: a function frame's f_locals is not read: on Python < 3.13 that keeps a snapshot of its locals alive
+    site = Site(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+    name = argument(site, ("explain", "why_none", "draw")) or receiver(site, ("backward", "explain", "grad"))
+    return name if is_name(name) else None
 
 
 def assignment_before(site, name, max_back=200):

@@ -201,6 +201,8 @@ _scalars = OrderedDict()  # float -> event: Python numbers exported from tracked
 _optimizers = weakref.WeakKeyDictionary()  # optimizer -> OptimizerStats
 _frozen = deque(maxlen=64)
 _siblings = {}  # (file, line) -> weakrefs of the leaves made there
+_module_flags = deque(maxlen=8)
+_replacements = deque(maxlen=64)  # sites of `module.requires_grad = ...` (a plain attribute on a Module)
 _cut_cache = OrderedDict()  # (kind, op, mode, file, line, ids of the leaves cut) -> the Event recorded for them
 _all_stats = deque(maxlen=64)
 _node_sites = weakref.WeakKeyDictionary()  # node -> Site, only while events.node_sites is on
@@ -320,6 +322,8 @@ def _on_cut(kind, op, src, out):
     leaves = []
     for t in tracked:
         leaves.extend(leaves_of(t))
+    if note == "no_grad" and _inside(_CHECKPOINT_FILE):
+        note = "checkpoint"  # a reentrant checkpoint runs its function under no_grad
     ev = Event(kind, op, site, tuple(weakref.ref(t) for t in tracked),
                tuple(weakref.ref(leaf) for leaf in _unique(leaves)), tuple(causes), note)
     if key is not None:
@@ -330,6 +334,19 @@ def _on_cut(kind, op, src, out):
             if t._grad_fn is None and t._requires_grad:  # a copy of the leaf itself, not of a value made from it
                 _leaf_info_for(t).copies.append(weakref.ref(ev))
     _mark(out, ev)
+
+
+_CHECKPOINT_FILE = os.path.join(PKG_DIR, "utils", "checkpoint.py")
+
+
+def _inside(filename):
+    """Whether a frame of `filename` is on the stack."""
+    f = sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_filename == filename:
+            return True
+        f = f.f_back
+    return False
 
 
 def _on_derived(kind, op, src, out, causes=None):
@@ -384,15 +401,24 @@ def _on_export(kind, op, src, out):
         arr = t._data
         _remember(_exports, id(arr), (weakref.ref(arr), ev))
     else:
-        for v in _scalar_values(t):
-            _remember(_scalars, v, ev)
+        # NOTE: keyed by the number object itself (kept here, so its id stays its own): a literal that merely
+        # equals an exported value is not linked to it
+        for v in _numbers(out):
+            _remember(_scalars, id(v), (v, ev))
 
 
-def _scalar_values(t):
-    flat = t._data.reshape(-1)
-    if flat.size > 64 or t._dtype._cat != 2:
-        return ()
-    return flat.tolist()
+def _numbers(value, limit=64):
+    """The float objects an export handed out (item(), float(), the elements of tolist()), at most `limit`."""
+    if isinstance(value, float):
+        return [value]
+    out, stack = [], [value]
+    while stack and len(out) < limit:
+        v = stack.pop()
+        if isinstance(v, float):
+            out.append(v)
+        elif isinstance(v, list):
+            stack.extend(v)
+    return out
 
 
 def _remember(store, key, value):
@@ -414,7 +440,8 @@ def exported_cause(data, depth=0):
             a = a.base if isinstance(a.base, np.ndarray) else None
         return None
     if isinstance(data, float):
-        return _scalars.get(data)
+        hit = _scalars.get(id(data))
+        return hit[1] if hit is not None and hit[0] is data else None
     if isinstance(data, (list, tuple)) and depth < 3:
         for v in data[:64]:
             hit = exported_cause(v, depth + 1)
@@ -460,6 +487,14 @@ def _on_leaf_created(kind, op, src, out):
         ev = Event("requires_grad_new_leaf", op, info.site, cause=(cause,))
         out._extra.prov = ev
         _note_copy(ev, out)
+    elif isinstance(src, Tensor) and _tracked(src):
+        # nn.Parameter(t) of a tracked t copies the value into a new leaf: the graph stops there
+        ev = Event("copy_construct", op, info.site, (weakref.ref(src),),
+                   tuple(weakref.ref(v) for v in _unique(leaves_of(src))))
+        out._extra.prov = ev
+        for leaf in ev.leaf_tensors():
+            if leaf is not out:
+                _leaf_info_for(leaf).copies.append(weakref.ref(ev))
     if info.site is not None:
         key = (info.site.file, info.site.line)
         _siblings.setdefault(key, deque(maxlen=16)).append(weakref.ref(out))
@@ -500,6 +535,25 @@ def _on_frozen(kind, op, src, out):
 def frozen():
     """(weakref, site) of the leaves whose requires_grad was turned off, latest last."""
     return list(_frozen)
+
+
+def _on_param_replaced(kind, op, src, out):
+    """A module's parameter was replaced by a new one: an optimizer built before still holds the old one."""
+    ev = Event(kind, op, user_site(), (weakref.ref(src),), (weakref.ref(src),))
+    _leaf_info_for(src).copies.append(weakref.ref(ev))
+    _replacements.append(ev)  # no tensor carries this record: keep it here (it holds weak references only)
+
+
+def _on_module_flag(kind, op, src, out):
+    _module_flags.append(user_site())
+
+
+def _on_zero_grad(kind, op, src, out):
+    global last_zero_grad
+    last_zero_grad = (next(_seq), user_site())
+
+
+last_zero_grad = None  # (sequence number, site) of the last zero_grad()
 
 
 def _on_node(kind, op, src, out):
@@ -593,10 +647,17 @@ def _warn_flagged_root(t, ev):
     if findings_sink is not None:
         findings_sink("flagged_root", t, (ev, msg))
     site = last_backward().site
+    key = (site.file, site.line) if site is not None else None
+    if key in _warned_roots:
+        return  # once per line, as Python's own warnings show once per location
+    _warned_roots.add(key)
     if site is not None:
         warnings.warn_explicit(msg, UserWarning, site.file, site.line)
     else:
         warnings.warn(msg, UserWarning)
+
+
+_warned_roots = set()
 
 
 _node_kinds = {}  # node class -> 0 plain, 1 leaf sink, 2 zero gradient by definition, 3 saturating
@@ -638,7 +699,10 @@ def _on_grad_read(kind, op, src, out):
     caller = sys._getframe(4)  # _on_grad_read <- _listen <- tracking_event <- Tensor.grad <- the reader
     if caller.f_code.co_filename.startswith(PKG_DIR):
         return
-    name = next((k for k, v in caller.f_locals.items() if v is src), None)
+    # NOTE: only a module's frame is searched: on Python < 3.13 reading a function frame's f_locals keeps a
+    # snapshot of its locals (tensors, graphs) alive until the frame ends
+    name = next((k for k, v in caller.f_globals.items() if v is src), None) \
+        if caller.f_code.co_name == "<module>" else None
     findings_sink("grad_read", src, (Site(caller.f_code.co_filename, caller.f_lineno, caller.f_code.co_name), name))
 
 
@@ -685,6 +749,7 @@ _HANDLERS = {
     "requires_grad_new_leaf": _on_requires_grad, "leaf_created": _on_leaf_created,
     "nonleaf_copy": _on_nonleaf_copy, "frozen": _on_frozen, "inplace": _on_inplace, "fed": _on_fed,
     "backward": _on_backward, "grad_read": _on_grad_read, "optimizer_step": _on_optimizer_step, "node": _on_node,
+    "zero_grad": _on_zero_grad, "param_replaced": _on_param_replaced, "module_flag": _on_module_flag,
 }
 _extra_listeners = []  # strict mode and tests add theirs here
 _DEBUG = os.environ.get("GLASSGRAD_DEBUG_RECORDER") == "1"
@@ -741,3 +806,5 @@ def reset():
     _frozen.clear()
     _siblings.clear()
     _cut_cache.clear()
+    _module_flags.clear()
+    _replacements.clear()

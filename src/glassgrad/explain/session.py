@@ -21,6 +21,7 @@ class Session:
         self.findings = {}  # key -> Finding, in the order found
         self.tensors = []  # weak references to tensors worth drawing in the HTML report
         self._checked = set()  # backward records already checked for leaves no optimizer holds
+        self._leaf_backwards = {}  # id(leaf) -> (weakref, how many checked backwards reached it)
 
     def add(self, finding):
         if finding is None:
@@ -71,11 +72,19 @@ class Session:
         self._checked.add(rec.seq)
         held = {id(p) for o in record.live_optimizers() for g in o.param_groups for p in g["params"]}
         held.update(id(r()) for r in rec.roots)  # a loss made a leaf by hand is reported on its own
+        from ..nn import Parameter
         by_site = {}
         for ref in rec.leaves:
             leaf = ref()
             info = record.leaf_info(leaf) if leaf is not None else None
-            if leaf is None or id(leaf) in held or info is None or info.site is None:
+            if leaf is None or id(leaf) in held or info is None or info.site is None or record.prov_of(leaf):
+                continue  # a re-created leaf is reported as the copy it is
+            # NOTE: data made a leaf each step (an input whose gradient is wanted, a gradient-penalty point) is
+            # meant to stay out of the optimizer: only parameters, or tensors used across backwards, count
+            seen = self._leaf_backwards.get(id(leaf))
+            count = seen[1] + 1 if seen is not None and seen[0]() is leaf else 1
+            self._leaf_backwards[id(leaf)] = (ref, count)
+            if not isinstance(leaf, Parameter) and count < 2:
                 continue
             by_site.setdefault((info.site.file, info.site.line), (info.site, []))[1].append(leaf)
         for site, leaves in by_site.values():

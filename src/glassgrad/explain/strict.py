@@ -20,6 +20,7 @@ class StrictModeError(RuntimeError):
 
 class _State(threading.local):
     depth = 0
+    was_recording = True
 
 
 _state = _State()
@@ -78,6 +79,7 @@ class strict(contextlib.ContextDecorator):
 
     def __enter__(self):
         if _state.depth == 0:
+            _state.was_recording = record.is_enabled()
             record.enable()
             record.add_listener(_listener)
         _state.depth += 1
@@ -87,4 +89,6 @@ class strict(contextlib.ContextDecorator):
         _state.depth -= 1
         if _state.depth == 0:
             record.remove_listener(_listener)
+            if not _state.was_recording:
+                record.disable()
         return False

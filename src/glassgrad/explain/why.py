@@ -138,9 +138,12 @@ def describe(ev):
         if use and out == use:
             fix = (f"Do not detach `{use}` here (`{use} = {use}.detach()` cuts every layer before it out of training); "
                    f"detach only values you log, plot or deliberately hold constant.")
-        elif use and out:
+        elif use and out and names.is_plain_call(ev.site, ("detach", "detach_")):
             fix = (f"Use `{use}` instead of `{out}` where gradients should reach `{use}`; detach only values you "
                    f"log, plot or deliberately hold constant.")
+        elif use:
+            fix = (f"Use `{use}` instead of `{use}.detach()` where gradients should reach `{use}`; detach only "
+                   f"values you log, plot or deliberately hold constant.")
         else:
             fix = ("Compute the loss from the tensor before `.detach()`; detach only values you log, plot or "
                    "deliberately hold constant.")
@@ -150,6 +153,11 @@ def describe(ev):
         return (f"`{expr or '.data'}` at {at} took the value without its history (and without the in-place "
                 f"checks); {_still(ev, src)}",
                 f"Drop `.data`: use `{plain}` itself (or `{plain}.detach()` if the value must stay constant).")
+    if k == "grad_disabled_op" and ev.note == "checkpoint":
+        return (f"`{ev.op}` at {at} ran inside a reentrant checkpoint (use_reentrant=True) whose inputs do not "
+                f"require grad, so nothing inside it is recorded and its parameters get no gradient",
+                "Pass use_reentrant=False to checkpoint (the recommended mode), or make one of the checkpointed "
+                "inputs require grad.")
     if k == "grad_disabled_op":
         mode = "torch.inference_mode()" if ev.note == "inference_mode" else "torch.no_grad()"
         what = _q(out) if out else (f"the value `{ev.site.func}()` returns" if ev.site is not None
@@ -280,6 +288,10 @@ def _leaf_name(leaf):
 def _explain_tracked(t, name):
     leaves = record.leaves_of(t)
     prov = prov_of(t)
+    if t._grad_fn is None and t._base is not None and t._view is not None and t._view.no_grad:
+        return Explanation(f"`{name}` requires grad only because it is a view of a tensor that does, made under "
+                           f"no_grad: it has no history of its own, so backward through it reaches nothing and its "
+                           f".grad stays None. Make the view outside the no_grad block.", [], True)
     if t.grad_fn is None and prov is not None:
         parts, fixes = _chain_text(prov)
         return Explanation(f"`{name}` requires grad, but as a new leaf: " + " ".join(
@@ -320,8 +332,14 @@ def why_none(t, name=None, backward=None):
     if rec is None:
         return Explanation(f"`{name}.grad` is None: no backward has run yet.", [], True)
     if id(t) in rec.reached:
-        return Explanation(f"`{name}.grad` is None although the backward at {_at(rec.site)} reached it: it was reset "
-                           f"afterwards (optimizer.zero_grad() or `.grad = None`).", [], True)
+        reset = record.last_zero_grad
+        site = reset[1] if reset is not None and reset[0] > rec.seq else None
+        f = Finding("grad_reset", f"`{name}.grad` is None although the backward at {_at(rec.site)} reached it: "
+                    + (f"zero_grad() at {_at(site)} reset it afterwards" if site is not None else
+                       "it was reset afterwards (zero_grad() or `.grad = None`)"), site or rec.site,
+                    [(rec.site, "backward")], "call zero_grad() before backward() (at the start of the step), "
+                    "not between backward() and optimizer.step()")
+        return Explanation(f.summary + ". Fix: " + f.fix, [f], True)
     info = leaf_info(t)
     findings = []
     fed = {id(e) for e in rec.fed}
@@ -333,7 +351,15 @@ def why_none(t, name=None, backward=None):
         if f is not None:
             findings.append(f)
     for c in copies:
-        what, fix = describe(c)
+        if c.kind == "param_replaced":
+            findings.append(Finding("stale_tensor", f"`{name}` got no gradient: the module's parameter `{c.op}` was "
+                                    f"replaced by a new Parameter at {_at(c.site)}; the graph used the new one",
+                                    c.site, [(info.site, "created")],
+                                    "Build the optimizer after the last replacement, or keep the Parameter and change "
+                                    "its value in place under `with torch.no_grad(): p.copy_(new_value)`; to tie two "
+                                    "weights, assign the same Parameter object (`b.weight = a.weight`) once, in "
+                                    "__init__."))
+            continue
         findings.append(Finding("stale_tensor", f"`{name}` got no gradient: the graph used a copy of it, made at "
                                 f"{_at(c.site)}, not `{name}` itself", c.site, [(info.site, "created")],
                                 "Use the original tensor in the computation; if the copy is meant to replace it, "

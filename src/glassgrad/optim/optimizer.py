@@ -376,6 +376,7 @@ class Optimizer:
     # ---- gradients and groups -----------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
         """Sets every parameter's .grad to None (default) or zeros it in place, detached."""
+        tracking_event("zero_grad", "zero_grad", self, None)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 from ...autograd import grad_mode
 from ...tensor import Tensor
+from ...explain.events import tracking_event
 from ..._typename import typename as _typename
 from ... import _dtype as D
 from ..parameter import Parameter, Buffer, is_lazy
@@ -251,13 +252,18 @@ class Module:
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
             remove_from(self.__dict__, self._buffers, self._modules, self._non_persistent_buffers_set)
+            old = params.get(name)
             self.register_parameter(name, value)
+            if old is not None and old is not value:
+                tracking_event("param_replaced", name, old, value)
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         else:
+            if name == "requires_grad" and isinstance(value, bool):
+                tracking_event("module_flag", name, self, value)  # a plain attribute: it freezes nothing
             modules = self.__dict__.get("_modules")
             if isinstance(value, Module):
                 if modules is None:
@@ -374,6 +380,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
+        tracking_event("zero_grad", "zero_grad", self, None)
         for p in self.parameters():
             if p.grad is not None:
                 if set_to_none:

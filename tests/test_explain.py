@@ -250,3 +250,10 @@ def test_detach_inside_an_expression_gets_its_own_fix():
     pred = torch.randn(3, requires_grad=True)
     diff = pred.detach() - 1.0
     assert "Use `pred` instead of `pred.detach()`" in torch.explain(diff, name="diff").text
+
+
+def test_optimizer_given_a_non_leaf_says_which_copy():
+    with pytest.raises(ValueError, match="^can't optimize a non-leaf Tensor") as info:
+        w = torch.randn(3, requires_grad=True).double()  # COPY
+        optim.SGD([w], lr=0.1)
+    assert f"line {_line('COPY')}" in str(info.value) and "`w` is not a leaf" in str(info.value)

@@ -126,5 +126,14 @@ def _backward_twice(node):
                    "backpropagate through all of them")
 
 
-_RULES = {"no_grad_root": _no_grad_root, "inplace_saved": _inplace_saved, "leaf_inplace": _leaf_inplace,
+def _optimizer_non_leaf(t):
+    """An optimizer given a non-leaf: which op made it one, and where its leaf is."""
+    origin = t._extra.origin if t._extra is not None and isinstance(t._extra.origin, record.Event) else None
+    name = (names.target(origin.site) if origin is not None else None) or "the tensor"
+    f = why.why_none(t, name).findings[0]
+    f.related.append((_where_now(), "optimizer built"))
+    return f
+
+
+_RULES = {"optimizer_non_leaf": _optimizer_non_leaf, "no_grad_root": _no_grad_root, "inplace_saved": _inplace_saved, "leaf_inplace": _leaf_inplace,
           "backward_twice": _backward_twice}

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from copy import deepcopy
 from itertools import chain
 
-from ..explain.events import tracking_event
+from ..explain.events import tracking_event, why
 from ..tensor import Tensor
 from .._typename import typename
 from ..ops.creation import zeros_like
@@ -423,7 +423,7 @@ class Optimizer:
             if not isinstance(param, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is " + typename(param))
             if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
-                raise ValueError("can't optimize a non-leaf Tensor")
+                raise ValueError("can't optimize a non-leaf Tensor" + why("optimizer_non_leaf", param))
 
         for name, default in self.defaults.items():
             if default is required and name not in param_group:

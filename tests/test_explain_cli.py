@@ -1,6 +1,7 @@
 """`glassgrad explain SCRIPT`: the script's output, argv and exit status are kept; findings go to stderr, to
 --json and to --html; --torch-compat runs unchanged PyTorch code; --strict raises at the silent cut."""
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -80,3 +81,5 @@ def test_html_report_is_written(tmp_path):
     assert proc.returncode == 1
     page = html.read_text()
     assert page.startswith("<!DOCTYPE html>") and "x.detach()" in page
+    # the drawing of what backward ran on: inline SVG, or its DOT source where Graphviz's dot is missing
+    assert ("<svg" in page) == (shutil.which("dot") is not None) and "no history" in page

@@ -20,7 +20,7 @@ def error_why(kind, subject):
     if finding is None:
         return ""
     if record.findings_sink is not None:
-        record.findings_sink("error", kind, finding)
+        record.findings_sink("error", subject, finding)
     return f"\n\nglassgrad: {finding.summary}. Fix: {finding.fix}"
 
 

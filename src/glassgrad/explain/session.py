@@ -7,6 +7,7 @@ parameters that never received a gradient, or only zeros. Findings are deduplica
 """
 import json
 import os
+import weakref
 import sys
 import traceback
 
@@ -34,6 +35,8 @@ class Session:
     def sink(self, kind, subject, extra):
         if kind == "error":
             self.add(extra)
+            if isinstance(subject, record.Tensor):
+                self.tensors.append(weakref.ref(subject))  # drawn in the HTML report
         elif kind == "grad_read":
             self._grad_read(subject, extra)
         elif kind == "optimizer_param":
@@ -146,7 +149,7 @@ def run(script, argv=(), json_file=None, html_file=None, strict=False, torch_com
     record.enable()
     events.node_sites = True
     record.findings_sink = session.sink
-    status = 0
+    status, keep = 0, None
     compat = None
     strict_ctx = None
     try:
@@ -159,7 +162,7 @@ def run(script, argv=(), json_file=None, html_file=None, strict=False, torch_com
             from .strict import strict as _strict
             strict_ctx = _strict()
             strict_ctx.__enter__()
-        status = _run_main(script, list(argv))
+        status, keep = _run_main(script, list(argv))
     finally:
         if strict_ctx is not None:
             strict_ctx.__exit__(None, None, None)
@@ -176,31 +179,35 @@ def run(script, argv=(), json_file=None, html_file=None, strict=False, torch_com
             json.dump(session.as_json(), fh, indent=2)
     if html_file:
         from .draw import html_report
-        html_report(list(session.findings.values()), filename=html_file, title=f"glassgrad explain {script}")
+        # the drawing: what the last backward ran on, while the script's objects are still alive
+        rec = record.last_backward()
+        refs = list(session.tensors) + (list(rec.roots) if rec is not None else [])
+        roots = list({id(t): t for t in (r() for r in refs) if t is not None}.values())
+        html_report(list(session.findings.values()), tensors=roots, filename=html_file,
+                    title=f"glassgrad explain {script}")
+    del keep
     return status
 
 
 def _run_main(script, argv):
+    """Runs the script; returns (exit status, what keeps its objects alive until the report is written: its
+    globals, or the exception that ended it)."""
     import runpy
-    old_argv, old_path0 = sys.argv, sys.path[0] if sys.path else None
+    old_argv = sys.argv
     sys.argv = [script] + argv
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     try:
-        runpy.run_path(script, run_name="__main__")
-        return 0
+        return 0, runpy.run_path(script, run_name="__main__")
     except SystemExit as e:
         code = e.code
-        if code is None:
-            return 0
-        if isinstance(code, int):
-            return code
+        if code is None or isinstance(code, int):
+            return code or 0, e
         print(code, file=sys.stderr)
-        return 1
-    except BaseException:  # noqa: BLE001 - the script's own error, printed as Python would
+        return 1, e
+    except BaseException as e:  # noqa: BLE001 - the script's own error, printed as Python would
         traceback.print_exc()
-        return 1
+        return 1, e
     finally:
         sys.argv = old_argv
         if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(script)):
             sys.path.pop(0)
-        del old_path0

@@ -62,6 +62,15 @@ def receiver(site, attrs):
     return None
 
 
+def receivers(site, attr):
+    """Every expression `attr` is taken from on the line at `site`, in source order."""
+    tree = _tree(site)
+    if tree is None:
+        return []
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == attr]
+    return [ast.unparse(n.value) for n in sorted(found, key=lambda n: n.col_offset)]
+
+
 def call(site, attrs):
     """The whole call (or attribute) expression that took one of `attrs` at `site`: `(a * 2).detach()`."""
     tree = _tree(site)

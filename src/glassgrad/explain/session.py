@@ -53,7 +53,13 @@ class Session:
 
     def _grad_read(self, t, where):
         site, name = where
-        name = name or names.receiver(site, "grad") or "the tensor"
+        if name is None:
+            # NOTE: a line may read several .grad: when it does, the leaf's own name (where it was made) decides
+            readers = names.receivers(site, "grad")
+            info = record.leaf_info(t)
+            own = names.target(info.site) if info is not None and info.site is not None else None
+            name = readers[0] if len(readers) == 1 else (own if own in readers or not readers else readers[0])
+        name = name or "the tensor"
         if t._grad_fn is not None:
             e = why_none(t, name)
             for f in e.findings:

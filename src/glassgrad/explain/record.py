@@ -8,178 +8,17 @@ which cuts separated it from later computation, which copies were made of it); a
 the leaves it reached and the cuts that fed it. Nothing here holds a strong reference to a tensor or a
 node: all the work of explaining is deferred to `why.py`, when a question is asked.
 """
-import itertools
-import linecache
 import os
 import sys
 import weakref
 from collections import OrderedDict, deque
 
 from . import events
+from .model import (PKG_DIR, Site, user_site, Event, LeafInfo, BackwardRecord, OptimizerStats,  # noqa: F401
+                    ParamStats, _seq, leaves_below as _leaves_below, unique as _unique)
 
 __all__ = ["Site", "Event", "LeafInfo", "BackwardRecord", "user_site", "enable", "disable", "is_enabled",
            "prov_of", "leaf_info", "backwards", "last_backward", "exported_cause", "OptimizerStats"]
-
-PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_seq = itertools.count(1)
-_internal = {}  # code object -> whether it belongs to glassgrad (checked once per code object)
-_MAX_LEAVES = 64  # leaves remembered per event
-_MAX_WALK = 20000  # nodes walked to find the leaves behind a cut
-
-
-class Site:
-    """A place in the user's code: file, line and function; the line's text is read when asked."""
-    __slots__ = ("file", "line", "func")
-
-    def __init__(self, file, line, func):
-        self.file = file
-        self.line = line
-        self.func = func
-
-    @property
-    def text(self):
-        return linecache.getline(self.file, self.line).strip()
-
-    @property
-    def short(self):
-        try:
-            rel = os.path.relpath(self.file)
-        except ValueError:
-            rel = self.file
-        return rel if not rel.startswith("..") else self.file
-
-    def __str__(self):
-        return f"{self.short}:{self.line}"
-
-    def __repr__(self):
-        return f"Site({self}, {self.text!r})"
-
-    def as_dict(self):
-        return {"file": self.short, "line": self.line, "text": self.text, "function": self.func}
-
-
-def user_site():
-    """The first frame outside glassgrad, as a Site (None when there is none)."""
-    f = sys._getframe(2)
-    internal = _internal
-    while f is not None:
-        code = f.f_code
-        inside = internal.get(code)
-        if inside is None:
-            name = code.co_filename
-            inside = internal[code] = name.startswith(PKG_DIR) or name.startswith("<frozen")
-        if not inside:
-            return Site(code.co_filename, f.f_lineno, code.co_name)
-        f = f.f_back
-    return None
-
-
-class Event:
-    """One recorded event. `src`: weak references to the tracked tensors it came from; `leaves`: weak
-    references to the leaves those depended on; `cause`: the earlier events its input came from (a value
-    exported from a detached tensor, an op on a value that had been cut); `note`: a detail (the grad mode,
-    the dtype)."""
-    __slots__ = ("kind", "op", "site", "src", "leaves", "cause", "note", "seq", "node", "__weakref__")
-
-    def __init__(self, kind, op, site, src=(), leaves=(), cause=(), note=None):
-        self.kind = kind
-        self.op = op
-        self.site = site
-        self.src = src
-        self.leaves = leaves
-        self.cause = cause
-        self.note = note
-        self.seq = next(_seq)
-        self.node = None  # a weak reference to the graph whose leaves are found only when asked (exports)
-
-    def roots(self):
-        """The cut events behind this one (itself when it is a cut), oldest first, without repeats."""
-        out, seen, stack = [], set(), [self]
-        while stack:
-            e = stack.pop()
-            if id(e) in seen:
-                continue
-            seen.add(id(e))
-            if e.kind == "derived" or (not e.src and e.cause):
-                stack.extend(e.cause)
-            else:
-                out.append(e)
-        return sorted(out, key=lambda e: e.seq)
-
-    def sources(self):
-        return [t for t in (r() for r in self.src) if t is not None]
-
-    def leaf_tensors(self):
-        if not self.leaves and self.node is not None:
-            node = self.node()
-            if node is not None:
-                self.leaves = tuple(weakref.ref(v) for v in _unique(_leaves_below(node)))
-        return [t for t in (r() for r in self.leaves) if t is not None]
-
-    def __repr__(self):
-        return f"<Event {self.kind} {self.op} at {self.site}>"
-
-
-class LeafInfo:
-    """What the recorder knows of a leaf that requires grad: where it was made, the cuts that separated
-    it from later computation, the copies made of it, where it was frozen."""
-    __slots__ = ("site", "cuts", "copies", "frozen", "data_set")
-
-    def __init__(self, site):
-        self.site = site
-        self.cuts = deque(maxlen=16)
-        self.copies = deque(maxlen=8)
-        self.frozen = None
-        self.data_set = None
-
-
-class BackwardRecord:
-    """One backward: where it ran, its roots, the leaves it reached (by id), the cuts whose values fed its
-    graph."""
-    __slots__ = ("site", "seq", "roots", "reached", "fed", "op", "zeroing", "saturating", "root_fns", "leaves",
-                 "__weakref__")
-
-    def __init__(self, site, op, roots, reached, fed):
-        self.site = site
-        self.op = op
-        self.seq = next(_seq)
-        self.roots = roots
-        self.reached = reached
-        self.fed = fed
-        self.zeroing = []  # (node name, site, ids of the leaves behind it) of nodes whose gradient is zero by definition
-        self.saturating = {}  # name -> site of the saturating nodes (relu, clamp...) in the graph
-        self.root_fns = ()  # weak references to the roots' grad_fns (for drawings while they live)
-        self.leaves = ()  # weak references to the leaves reached (kept only for the command line)
-
-
-class OptimizerStats:
-    """Per optimizer: for each parameter (by id) how many steps after a backward found its gradient None
-    or all zero, and the explanation of the first such step (taken while the tensors were alive)."""
-    __slots__ = ("steps", "params", "__weakref__")
-
-    def __init__(self):
-        self.steps = 0
-        self.params = {}  # id(param) -> ParamStats
-
-
-class ParamStats:
-    __slots__ = ("ref", "name", "none", "zero", "checked", "sampled", "why", "first", "changed", "site")
-
-    def __init__(self, p):
-        self.ref = weakref.ref(p)
-        self.name = None
-        self.none = self.zero = self.checked = self.sampled = 0
-        self.why = None
-        self.first = _fingerprint(p)
-        self.changed = False
-        self.site = None
-
-
-def _fingerprint(p):
-    d = p._data
-    flat = d.reshape(-1)
-    return (float(flat.sum()) if flat.size else 0.0, flat[:8].tolist())
-
 
 # ---- names bound on first use (tensor.py imports this package while it loads) ---------------------
 Tensor = _extra = AccumulateGrad = _gstate = None
@@ -201,8 +40,8 @@ _scalars = OrderedDict()  # float -> event: Python numbers exported from tracked
 _optimizers = weakref.WeakKeyDictionary()  # optimizer -> OptimizerStats
 _frozen = deque(maxlen=64)
 _siblings = {}  # (file, line) -> weakrefs of the leaves made there
-_module_flags = deque(maxlen=8)
-_replacements = deque(maxlen=64)  # sites of `module.requires_grad = ...` (a plain attribute on a Module)
+_module_flags = deque(maxlen=8)  # sites of `module.requires_grad = ...` (a plain attribute on a Module)
+_replacements = deque(maxlen=64)  # parameters replaced in their modules
 _cut_cache = OrderedDict()  # (kind, op, mode, file, line, ids of the leaves cut) -> the Event recorded for them
 _all_stats = deque(maxlen=64)
 _node_sites = weakref.WeakKeyDictionary()  # node -> Site, only while events.node_sites is on
@@ -361,15 +200,6 @@ def _on_derived(kind, op, src, out, causes=None):
         flat.extend(c.cause if c.kind == "derived" and len(c.cause) < 4 else (c,))
     ev = Event("derived", op, user_site(), cause=tuple(_unique(flat))[:8])
     _mark(out, ev)
-
-
-def _unique(items):
-    seen, out = set(), []
-    for i in items:
-        if id(i) not in seen:
-            seen.add(id(i))
-            out.append(i)
-    return out
 
 
 def _on_data_set(kind, op, src, out):
@@ -672,24 +502,6 @@ def _classify(cls):
     k = 1 if cls is AccumulateGrad else 2 if name in zero_gradient_node_names() else 3 if name in SATURATING else 0
     _node_kinds[cls] = k
     return k
-
-
-def _leaves_below(node, limit=_MAX_WALK):
-    if AccumulateGrad is None:
-        _bind()
-    out, seen, stack = [], {id(node)}, [node]
-    while stack and len(seen) < limit:
-        n = stack.pop()
-        if type(n) is AccumulateGrad:
-            out.append(n.variable)
-            if len(out) >= _MAX_LEAVES:
-                break
-            continue
-        for nxt, _ in n.next_functions:
-            if nxt is not None and id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
-    return out
 
 
 def _on_grad_read(kind, op, src, out):

@@ -9,6 +9,7 @@ and parameters whose values never changed across the optimizer's steps.
 import numpy as np
 
 from . import record
+from .model import _fingerprint
 from .why import Finding, why_none
 
 __all__ = ["grad_report", "GradReport"]
@@ -130,7 +131,7 @@ def _optimizer_problems(model, params, optimizer):
     if stats is not None and stats.steps > 0:
         for name, p in params:
             ps = stats.params.get(id(p))
-            if ps is not None and ps.ref() is p and p.requires_grad and record._fingerprint(p) == ps.first:
+            if ps is not None and ps.ref() is p and p.requires_grad and _fingerprint(p) == ps.first:
                 out.append(Finding("never_changed", f"`{name}` has not changed over {stats.steps} optimizer steps",
                                    _site(p), [], "check that it receives a non-zero gradient and that the learning "
                                    "rate for its parameter group is not zero"))

@@ -24,14 +24,10 @@ def error_why(kind, subject):
     return f"\n\nglassgrad: {finding.summary}. Fix: {finding.fix}"
 
 
-def _where_now():
-    return record.user_site()
-
-
 def _no_grad_root(t):
     """backward() on a tensor without history: the cuts that disconnected it."""
     name = names.local_name(t, 1) or "the tensor"
-    here = _where_now()
+    here = record.user_site()
     if record.prov_of(t) is None:
         frozen = [site for r, site in record.frozen() if r() is not None and site is not None]
         flags = list(record._module_flags)
@@ -82,7 +78,7 @@ def _inplace_saved(subject):
                      f"(`{saved_at.text}`)")
     else:
         parts.append(f"the value had been saved for backward by {saver_name} (`{fwd}`)")
-    related = [(saved_at, f"saved by {saver_name}"), (_where_now(), "backward")]
+    related = [(saved_at, f"saved by {saver_name}"), (record.user_site(), "backward")]
     related += [(s, f"also modified by {o}") for _, o, s in bumps[1:3]]
     step = site is not None and ("step" in site.text or site.func == "step")
     fix = ("call optimizer.step() only after every backward that needs the current parameters, or run the "
@@ -94,14 +90,14 @@ def _inplace_saved(subject):
 
 def _leaf_inplace(t):
     return Finding("leaf_inplace", "a leaf that requires grad cannot be changed in place while autograd records",
-                   _where_now(), [], "if this is a parameter update or initialisation, do it under "
+                   record.user_site(), [], "if this is a parameter update or initialisation, do it under "
                    "`with torch.no_grad():`; otherwise use the out-of-place op (`a = a + b` instead of `a += b`), "
                    "which gives a new non-leaf tensor")
 
 
 def _backward_twice(node):
     recs = record.backwards()
-    here = recs[-1].site if recs else _where_now()
+    here = recs[-1].site if recs else record.user_site()
     if len(recs) < 2:
         return Finding("backward_twice", "the graph was freed by an earlier backward", here, [],
                        "call backward once per forward; pass retain_graph=True only if a second backward through "
@@ -131,7 +127,7 @@ def _optimizer_non_leaf(t):
     origin = t._extra.origin if t._extra is not None and isinstance(t._extra.origin, record.Event) else None
     name = (names.target(origin.site) if origin is not None else None) or "the tensor"
     f = why.why_none(t, name).findings[0]
-    f.related.append((_where_now(), "optimizer built"))
+    f.related.append((record.user_site(), "optimizer built"))
     return f
 
 

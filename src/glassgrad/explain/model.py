@@ -131,8 +131,7 @@ class LeafInfo:
 class BackwardRecord:
     """One backward: where it ran, its roots, the leaves it reached (by id), the cuts whose values fed its
     graph."""
-    __slots__ = ("site", "seq", "roots", "reached", "fed", "op", "zeroing", "saturating", "root_fns", "leaves",
-                 "__weakref__")
+    __slots__ = ("site", "seq", "roots", "reached", "fed", "op", "zeroing", "saturating", "leaves", "__weakref__")
 
     def __init__(self, site, op, roots, reached, fed):
         self.site = site
@@ -143,7 +142,6 @@ class BackwardRecord:
         self.fed = fed
         self.zeroing = []  # (node name, site, ids of the leaves behind it) of nodes whose gradient is zero by definition
         self.saturating = {}  # name -> site of the saturating nodes (relu, clamp...) in the graph
-        self.root_fns = ()  # weak references to the roots' grad_fns (for drawings while they live)
         self.leaves = ()  # weak references to the leaves reached (kept only for the command line)
 
 
@@ -158,16 +156,13 @@ class OptimizerStats:
 
 
 class ParamStats:
-    __slots__ = ("ref", "name", "none", "zero", "checked", "sampled", "why", "first", "changed", "site")
+    __slots__ = ("ref", "none", "zero", "checked", "sampled", "why", "first")
 
     def __init__(self, p):
         self.ref = weakref.ref(p)
-        self.name = None
         self.none = self.zero = self.checked = self.sampled = 0
         self.why = None
-        self.first = _fingerprint(p)
-        self.changed = False
-        self.site = None
+        self.first = _fingerprint(p)  # the value before the first step: "never changed" compares with it
 
 
 def _fingerprint(p):

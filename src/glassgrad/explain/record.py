@@ -451,7 +451,6 @@ def _on_backward(kind, op, src, out):
         del _fed[key]
     tensors = _tensors(src)
     rec = BackwardRecord(user_site(), op, tuple(weakref.ref(t) for t in tensors), reached, _unique(fed))
-    rec.root_fns = tuple(weakref.ref(t._grad_fn) for t in tensors if t._grad_fn is not None)
     rec.leaves = tuple(weakref.ref(v) for v in leaves)
     rec.saturating = {}
     for n in saturating[:64]:
@@ -536,7 +535,6 @@ def _on_optimizer_step(kind, op, src, out):
             ps = stats.params.get(id(p))
             if ps is None or ps.ref() is not p:
                 ps = stats.params[id(p)] = ParamStats(p)
-                ps.site = user_site()
             if not p.requires_grad:
                 continue
             g = p._grad

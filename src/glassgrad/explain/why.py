@@ -456,7 +456,3 @@ def _initialisations(t):
             if site is not None and (site.file, site.line) != made and "step" not in (site.func, site.text):
                 out.append(site)
     return out
-
-
-def describe_site(site):
-    return f"{site}" if isinstance(site, Site) else "?"

@@ -83,6 +83,23 @@ def _get_scalar_dtype(is_fused=None):
     return float64 if get_default_dtype() == float64 else float32
 
 
+def zero_grads(params, set_to_none=True):
+    """Optimizer.zero_grad's and Module.zero_grad's work: each gradient set to None, or detached and zeroed in
+    place."""
+    for p in params:
+        g = p.grad
+        if g is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if g.grad_fn is not None:
+                g.detach_()
+            else:
+                g.requires_grad_(False)
+            g.zero_()
+
+
 def _step_tensor(group, value=0.0):
     """The per-parameter `step` counter: a 0-d float tensor (float32, or float64 under a float64 default),
     as PyTorch keeps it since 1.12 so that capturable/fused kernels can read it."""
@@ -377,17 +394,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Sets every parameter's .grad to None (default) or zeros it in place, detached."""
         tracking_event("zero_grad", "zero_grad", self, None)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        if p.grad.grad_fn is not None:
-                            p.grad.detach_()
-                        else:
-                            p.grad.requires_grad_(False)
-                        p.grad.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError

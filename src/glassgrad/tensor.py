@@ -21,6 +21,7 @@ __all__ = ["Tensor", "ViewInfo"]
 
 _ndarray = np.ndarray
 _gstate = grad_mode.state
+_new_object = object.__new__
 
 MSG_NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 MSG_NONLEAF_GRAD = (
@@ -481,7 +482,8 @@ def _init(t, data, dtype, grad_fn=None, output_nr=0):
     t._grad_fn = grad_fn
     t._output_nr = output_nr
     t._grad = None
-    t._vc = VersionCounter()
+    t._vc = vc = _new_object(VersionCounter)  # NOTE: VersionCounter() without its __init__ frame: once per op
+    vc.v = 0
     t._base = None
     t._view = None
     t._extra = None
@@ -489,7 +491,7 @@ def _init(t, data, dtype, grad_fn=None, output_nr=0):
 
 def _new(data, dtype, grad_fn=None, output_nr=0):
     """The one fast constructor every op uses."""
-    t = object.__new__(Tensor)
+    t = _new_object(Tensor)
     _init(t, data, dtype, grad_fn, output_nr)
     return t
 

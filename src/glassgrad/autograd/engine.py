@@ -8,11 +8,11 @@ import heapq
 import threading
 import warnings
 
-import numpy as np
 
 from .. import _dtype as D
 from . import grad_mode
 from .graph import Node, AccumulateGrad
+from ..backends import get_array_module, silence, unsilence
 from ..explain.events import tracking_event, why
 
 __all__ = ["backward", "grad", "accumulate_into_grad", "state"]
@@ -57,6 +57,11 @@ def _tensor_cls():
     return _tensor_mod
 
 
+def _as_array(g):
+    """A gradient as an array of its own array module (a VJP may return a NumPy scalar)."""
+    return get_array_module(g).asarray(g)
+
+
 def _as_tuple(x):
     if x is None:
         return ()
@@ -78,7 +83,7 @@ def _make_root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False
             if not out._dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out._dtype!r}")
-            arr = np.ones(out._data.shape, out._data.dtype)
+            arr = get_array_module(out._data).ones(out._data.shape, out._data.dtype)
             grads.append(_new(arr, out._dtype) if create_graph else arr)
         else:
             if not isinstance(g, Tensor):
@@ -176,7 +181,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(inputs_t, captured)):
         if g is None:
             if materialize_grads:
-                z = np.zeros(t._data.shape, t._data.dtype)
+                z = get_array_module(t._data).zeros(t._data.shape, t._data.dtype)
                 result.append(_new(z, t._dtype))
                 continue
             if not allow_unused:
@@ -184,7 +189,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    f"the graph. Set allow_unused=True if this is the desired behavior.")
             result.append(None)
         else:
-            result.append(g if isinstance(g, Tensor) else _new(np.asarray(g), t._dtype))
+            result.append(g if isinstance(g, Tensor) else _new(_as_array(g), t._dtype))
     return tuple(result)
 
 
@@ -203,9 +208,9 @@ def accumulate_into_grad(variable, g):
             old._vc.v += 1
     else:
         if old is None:
-            variable._grad = _new(np.array(g, dtype=variable._data.dtype, copy=True), variable._dtype)
+            variable._grad = _new(get_array_module(g).array(g, dtype=variable._data.dtype, copy=True), variable._dtype)
         elif old.requires_grad or _gstate.grad_enabled:
-            variable._grad = old + _new(np.asarray(g), old._dtype)
+            variable._grad = old + _new(_as_array(g), old._dtype)
         else:
             old._data += g
             old._vc.v += 1
@@ -216,23 +221,22 @@ def accumulate_into_grad(variable, g):
 
 
 def _collect(root):
-    """Dependency counts of every node reachable from `root` (iterative)."""
+    """Dependency counts of every node reachable from `root` (iterative); its keys are the nodes."""
     deps = {}
     stack = [root]
-    seen = {root}
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
                 stack.append(nxt)
-    return deps, seen
+    return deps
 
 
-def _needed(root, seen, targets):
+def _needed(root, targets):
     """The nodes that must run to reach one of `targets`: those with a path of at least one edge to a
     target (iterative post-order). A target itself only runs if another target lies beyond it."""
     targets = set(targets)
@@ -263,7 +267,7 @@ def _wrap(g, tensor_mode):
     Tensor, _new, _ = _tensor_cls()
     if tensor_mode or isinstance(g, Tensor):
         return g
-    g = np.asarray(g)
+    g = _as_array(g)
     return _new(g, D._BY_NP[g.dtype])
 
 
@@ -314,15 +318,15 @@ def _retain(node, grads, tensor_mode):
         if t is None or g is None:
             continue
         if t._grad is None:
-            t._grad = g if tensor_mode else _new(np.array(g, copy=True), t._dtype)
+            t._grad = g if tensor_mode else _new(get_array_module(g).array(g, copy=True), t._dtype)
         else:
-            t._grad = t._grad + (g if tensor_mode else _new(np.asarray(g), t._dtype))
+            t._grad = t._grad + (g if tensor_mode else _new(_as_array(g), t._dtype))
 
 
 def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_targets=None, roots=(), op="backward"):
     root = _GraphRoot(edges, grads)
-    deps, seen = _collect(root)
-    tracking_event("backward", op, roots, seen)
+    deps = _collect(root)
+    tracking_event("backward", op, roots, deps)
     needed = execute = None
     capture_at = None
     if capture is not None or accumulate_targets is not None:
@@ -339,7 +343,7 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
                 targets.append(node)
                 if not isinstance(node, AccumulateGrad):
                     capture_at.setdefault(node, []).append((nr, t))
-        execute = _needed(root, seen, targets)
+        execute = _needed(root, targets)
         if accumulate_targets is not None:
             execute.update(n for n in targets if isinstance(n, AccumulateGrad))
         needed = execute | set(targets)
@@ -352,21 +356,27 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
     anomaly = _gstate.anomaly
     buffers = {}
     heap = [(-root._seq, root)]
-    errstate = np.errstate(all="ignore")  # PyTorch computes inf/nan gradients silently
-    errstate.__enter__()
+    quiet = silence()  # PyTorch computes inf/nan gradients silently
+    # NOTE: a node with no hooks, outside autograd.grad/inputs= and anomaly mode runs here directly: the common case
+    plain = capture_at is None and not anomaly
+    pop, push = heapq.heappop, heapq.heappush
     try:
         while heap:
-            _, node = heapq.heappop(heap)
+            node = pop(heap)[1]
             if node is root:
                 out = root.apply(None)
             else:
                 node_grads = buffers.pop(node, None)
-                out = None
-                if node_grads is not None:
+                if node_grads is None:
+                    out = None
+                elif plain and node._x is None and type(node) is not AccumulateGrad:
+                    out = node.apply(node_grads)
+                    if not keep_graph:
+                        node._release()
+                else:
                     out = _execute(node, node_grads, create_graph, keep_graph, anomaly, capture_at, captured,
                                    execute, capture is not None)
-            nexts = node.next_functions
-            for k, (nxt, nr) in enumerate(nexts):
+            for k, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
                 if out is not None:
@@ -380,11 +390,11 @@ def _run(edges, grads, keep_graph, create_graph, capture=None, accumulate_target
                 deps[nxt] = d
                 if d == 0:
                     if needed is None or nxt in needed:
-                        heapq.heappush(heap, (-nxt._seq, nxt))
+                        push(heap, (-nxt._seq, nxt))
                     else:
                         buffers.pop(nxt, None)
     finally:
-        errstate.__exit__(None, None, None)
+        unsilence(quiet)
         state.create_graph = prev_mode
         state.filtered = prev_filtered
         _gstate.grad_enabled = prev_grad
@@ -457,5 +467,5 @@ def _check_nan(node, out):
         if g is None:
             continue
         arr = g._data if isinstance(g, Tensor) else g
-        if np.isnan(arr).any():
+        if get_array_module(arr).isnan(arr).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

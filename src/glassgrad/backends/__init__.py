@@ -1,7 +1,7 @@
 """The array module `xp`: NumPy here; CuPy on a GPU in a later issue."""
 import numpy
 
-__all__ = ["get_array_module", "numpy", "scatter_add"]
+__all__ = ["get_array_module", "numpy", "scatter_add", "quiet", "silence", "unsilence"]
 
 
 def get_array_module(*arrays):
@@ -23,9 +23,10 @@ def scatter_add(xp, a, indices, values):
 
 
 def _make_quiet():
-    """A fast `with np.errstate(all="ignore")` for the few ops that can produce inf or nan (PyTorch computes
-    them silently). NOTE: np.errstate costs ~2 us per use; NumPy 2 keeps the error state in a context
-    variable, which can be switched for a tenth of that. Falls back to errstate where that is absent."""
+    """A fast `with np.errstate(all="ignore")` for the ops that can produce inf or nan (PyTorch computes them
+    silently): `quiet(f, *args)`, and `silence()` / `unsilence(token)` around a longer stretch (a backward pass).
+    NOTE: np.errstate costs ~2 us per use; NumPy 2 keeps the error state in a context variable, which can be
+    switched for a tenth of that. Falls back to errstate where that is absent."""
     try:
         from numpy._core._ufunc_config import _extobj_contextvar as var
         with numpy.errstate(all="ignore"):
@@ -34,7 +35,15 @@ def _make_quiet():
         def quiet(f, *args):
             with numpy.errstate(all="ignore"):
                 return f(*args)
-        return quiet
+
+        def silence():
+            state = numpy.errstate(all="ignore")
+            state.__enter__()
+            return state
+
+        def unsilence(state):
+            state.__exit__(None, None, None)
+        return quiet, silence, unsilence
 
     def quiet(f, *args):
         token = var.set(ignore)
@@ -42,7 +51,11 @@ def _make_quiet():
             return f(*args)
         finally:
             var.reset(token)
-    return quiet
+
+    def silence():
+        return var.set(ignore)
+
+    return quiet, silence, var.reset
 
 
-quiet = _make_quiet()
+quiet, silence, unsilence = _make_quiet()

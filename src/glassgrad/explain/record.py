@@ -424,20 +424,20 @@ def _on_fed(kind, op, src, out):
 def _on_backward(kind, op, src, out):
     """A backward began: keep where, the leaves it reaches and the cuts that fed its graph."""
     seen = out
-    kinds = _node_kinds
-    reached, zeroing, saturating, leaves = set(), [], [], []
-    for n in seen:
-        k = kinds.get(type(n))
+    # NOTE: the node classes first (a set built at C speed), then a pass per kind that occurs: most graphs hold a
+    # handful of classes, and this runs for every backward
+    by_kind = {1: set(), 2: set(), 3: set()}
+    for cls in set(map(type, seen)):
+        k = _node_kinds.get(cls)
         if k is None:
-            k = _classify(type(n))
-        if k == 1:
-            reached.add(id(n.variable))
-            if findings_sink is not None:
-                leaves.append(n.variable)
-        elif k == 2:
-            zeroing.append(n)
-        elif k == 3:
-            saturating.append(n)
+            k = _classify(cls)
+        if k:
+            by_kind[k].add(cls)
+    sinks = [n for n in seen if type(n) in by_kind[1]] if by_kind[1] else []
+    reached = {id(n.variable) for n in sinks}
+    leaves = [n.variable for n in sinks] if findings_sink is not None else []
+    zeroing = [n for n in seen if type(n) in by_kind[2]] if by_kind[2] else []
+    saturating = [n for n in seen if type(n) in by_kind[3]] if by_kind[3] else []
     fed = []
     dead = []
     for key, (ref, provs) in _fed.items():

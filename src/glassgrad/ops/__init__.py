@@ -57,6 +57,20 @@ def _rbinary(fn):
     return _binary(fn, reflected=True, swap=False)
 
 
+def _arith(op, fn, reflected=False):
+    """The operator method of add, mul or div, whose function with its defaults is the primitive `op` on (tensor,
+    other): a tensor or a number goes straight to `op`, anything else through `fn` (the commonest ops on the
+    hottest path, spared three calls)."""
+    slow = _binary(fn, reflected=reflected, swap=False)
+
+    def method(self, other):
+        t = type(other)
+        if t is float or t is Tensor or t is int:
+            return apply(op, (self, other))
+        return slow(self, other)
+    return method
+
+
 def _inplace(op_getter):
     def method(self, other, **kw):
         o = _operand(other)
@@ -104,13 +118,13 @@ def _setitem(self, key, value):
 
 def _install():
     T = Tensor
-    T.__add__ = _binary(E.add)
-    T.__radd__ = _rbinary(E.add)
+    T.__add__ = _arith(E.ADD, E.add)
+    T.__radd__ = _arith(E.ADD, E.add, reflected=True)
     T.__sub__ = _binary(E.sub)
     T.__rsub__ = _rbinary(E.rsub)
-    T.__mul__ = _binary(E.mul)
-    T.__rmul__ = _rbinary(E.mul)
-    T.__truediv__ = T.__div__ = _binary(E.div)
+    T.__mul__ = _arith(E.MUL, E.mul)
+    T.__rmul__ = _arith(E.MUL, E.mul, reflected=True)
+    T.__truediv__ = T.__div__ = _arith(E.DIV, E.div)
     T.__rtruediv__ = T.__rdiv__ = _rtruediv
     T.__pow__ = _binary(E.pow)
     T.__rpow__ = _binary(E.pow, reflected=True)

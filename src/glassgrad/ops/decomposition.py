@@ -5,7 +5,7 @@ products and other recorded primitives (`call`), so that second derivatives come
 """
 import warnings
 
-from .registry import primitive, defvjp, apply, call
+from .registry import primitive, defvjp, apply, call, records
 from . import linalg as L
 from ..backends import get_array_module
 from .. import return_types as RT
@@ -33,7 +33,7 @@ def _data(v):
 
 
 def _host(xp, like):
-    return get_array_module(like._data) if getattr(xp, "RECORDS", False) else xp
+    return get_array_module(like._data) if records(xp) else xp
 
 
 def _eye(xp, like, n):
@@ -96,7 +96,7 @@ def _det_vjp(grad, result, a, xp):
     # gA = g det(A) A^-T. NOTE: PyTorch solves A^T X = g det(A) I through A's LU factors; at an exactly singular
     # matrix (det 0) that right-hand side is 0 and so is its gradient (not the cofactor matrix). Same here.
     g = xp.expand_dims(xp.expand_dims(grad * result, -1), -1)
-    if getattr(xp, "RECORDS", False):
+    if records(xp):
         return g * _mT(xp, _inv(xp, a))
     singular = xp.expand_dims(xp.expand_dims(result == 0, -1), -1)
     safe = xp.where(singular, xp.eye(a.shape[-1], dtype=a.dtype), a)

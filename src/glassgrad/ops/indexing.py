@@ -8,7 +8,7 @@ an in-place index_put.
 """
 import numpy as np
 
-from .registry import primitive, defvjp, apply
+from .registry import primitive, defvjp, apply, records
 from . import shape as S
 from .. import _dtype as D
 from ..backends import get_array_module
@@ -25,7 +25,7 @@ API = {"torch": ("index_put_", "index_put", "nonzero", "argwhere", "unique"),
 
 def _records(xp):
     """True when a VJP runs under the tensor namespace (create_graph=True), not on an array module."""
-    return getattr(xp, "RECORDS", False)
+    return records(xp)
 
 
 def _index_vjp(grad, x_shape, indices, xp):

@@ -3,7 +3,7 @@ kron, trace, diag, diag_embed, tril/triu and cross."""
 import math
 import warnings
 
-from .registry import primitive, defvjp, apply, call, TENSOR_XP
+from .registry import primitive, defvjp, apply, call, TENSOR_XP, records
 from ..backends import get_array_module
 from ..tensor import Tensor, _wrap_dim
 from .. import _dtype as D
@@ -23,7 +23,7 @@ API = {"torch": _PRODUCTS + ("einsum", "tensordot", "addmv_"),
 def _host(xp, like):
     """The array module for constants (masks) inside a VJP: `xp` itself, or the one under the tensors of the
     tensor namespace when building a graph."""
-    return get_array_module(like._data) if getattr(xp, "RECORDS", False) else xp
+    return get_array_module(like._data) if records(xp) else xp
 
 
 def _mT(xp, a):

@@ -9,7 +9,7 @@ import math
 import operator
 import warnings
 
-from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE
+from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE, records
 from .decomposition import SVD
 from ..backends import quiet, get_array_module
 from ..tensor import Tensor, _wrap_dim
@@ -104,7 +104,7 @@ def scatter_along(g, idx, dim, shape, xp):
         if i != dim:
             flat = flat + ap.arange(n).reshape((n,) + (1,) * (idx.ndim - 1 - i)) * strides[i]
     flat = ap.broadcast_to(flat, idx.shape).reshape(-1)
-    if getattr(xp, "RECORDS", False):
+    if records(xp):
         return xp.scatter_flat(shape, flat, g)
     out = xp.bincount(flat, weights=xp.reshape(g, -1), minlength=math.prod(shape))
     return out.astype(g.dtype, copy=False).reshape(shape)

@@ -11,8 +11,10 @@ Non-differentiable ops are declared with NON_DIFFERENTIABLE; ops whose gradient 
 everywhere (sign, floor, round) with ZERO_GRAD, so explanations can name them.
 """
 import inspect
+import operator
 import re
 import traceback
+import types
 
 import numpy as np
 
@@ -24,7 +26,7 @@ from ..explain import events as _events
 from ..explain.events import tracking_event
 from ..tensor import Tensor, ViewInfo, _new, _edge, _extra
 
-__all__ = ["primitive", "defvjp", "apply", "call", "TENSOR_XP", "NON_DIFFERENTIABLE", "ZERO_GRAD", "OpDef", "OpNode",
+__all__ = ["primitive", "defvjp", "apply", "call", "records", "TENSOR_XP", "NON_DIFFERENTIABLE", "ZERO_GRAD", "OpDef", "OpNode",
            "unbroadcast", "check_saved_version"]
 
 _gstate = grad_mode.state
@@ -58,11 +60,38 @@ _FIRST_INPUT = 3
 
 
 class OpDef:
-    __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "save_plan", "kw_saved", "vjps", "specs", "node_cls", "promote",
+    __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "plans", "kw_saved", "vjps", "specs", "node_cls", "promote",
                  "float_result", "nout", "nondiff_outputs", "differentiable", "__weakref__")
 
     def __repr__(self):
         return f"<op {self.name}>"
+
+
+_P = inspect.Parameter
+_POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
+
+
+def _parameters(fn):
+    """[(name, kind, default)] of `fn`'s parameters in signature order, `kind` an inspect.Parameter kind.
+    NOTE: read off the code object: inspect.signature costs ~15 us a call, and registering the ops makes ~700
+    calls at import. Anything but a plain function (a partial, a builtin, a wrapper) goes through inspect."""
+    if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__") or hasattr(fn, "__signature__"):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+    code = fn.__code__
+    names, npos, nkw = code.co_varnames, code.co_argcount, code.co_kwonlyargcount
+    defaults = fn.__defaults__ or ()
+    kwdefaults = fn.__kwdefaults__ or {}
+    first_default = npos - len(defaults)
+    out = [(names[i], _P.POSITIONAL_ONLY if i < code.co_posonlyargcount else _P.POSITIONAL_OR_KEYWORD,
+            defaults[i - first_default] if i >= first_default else _P.empty) for i in range(npos)]
+    rest = npos + nkw  # co_varnames holds the positional, the keyword-only, then *args and **kwargs
+    if code.co_flags & inspect.CO_VARARGS:
+        out.append((names[rest], _P.VAR_POSITIONAL, _P.empty))
+        rest += 1
+    out += [(names[i], _P.KEYWORD_ONLY, kwdefaults.get(names[i], _P.empty)) for i in range(npos, npos + nkw)]
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        out.append((names[rest], _P.VAR_KEYWORD, _P.empty))
+    return out
 
 
 def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1, nondiff_outputs=(),
@@ -72,16 +101,16 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op = OpDef()
     op.name = name
     op.fwd = fwd
-    params = list(inspect.signature(fwd).parameters.values())[1:]
-    op.inputs = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-    op.kwnames = tuple(p.name for p in params if p.kind == p.KEYWORD_ONLY)
-    op.kwdefaults = {p.name: p.default for p in params if p.kind == p.KEYWORD_ONLY}
+    params = _parameters(fwd)[1:]
+    op.inputs = tuple(p for p, kind, _ in params if kind in _POSITIONAL)
+    op.kwnames = tuple(p for p, kind, _ in params if kind is _P.KEYWORD_ONLY)
+    op.kwdefaults = {p: default for p, kind, default in params if kind is _P.KEYWORD_ONLY}
     reserved = {"grad", "result", "xp"} & (set(op.inputs) | set(op.kwnames))
     if reserved:
         # NOTE: a VJP reads these names as the incoming gradient, the output and the array module
         raise TypeError(f"op {name}: input or option named {sorted(reserved)}, a name VJPs reserve")
     op.view = view
-    op.save_plan = {}
+    op.plans = {}  # (bitmask of the inputs that need a gradient, number of inputs) -> _Plan
     # PyTorch saves some options as tensors (index tensors): they are freed after backward too
     op.kw_saved = kw_saved
     op.vjps = (NON_DIFFERENTIABLE,) * len(op.inputs)
@@ -92,8 +121,9 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op.nout = nout
     op.nondiff_outputs = frozenset(nondiff_outputs)
     node_name = node or ("".join(part.capitalize() for part in name.split("_") if part) + "Backward0")
-    attrs = {"__slots__": ()}
+    attrs = {"__slots__": (), "_op": op}
     if nout != 1:
+        attrs["__slots__"] = ("_nout_meta",)
         attrs["num_outputs"] = property(lambda self: len(self._nout_meta))
     op.node_cls = type(node_name, (OpNode,), attrs)
     _ALL_OPS.append(op)
@@ -125,7 +155,7 @@ def defvjp(op, **vjps):
 
 def _spec(op, fn):
     spec = []
-    for p in inspect.signature(fn).parameters:
+    for p, _, _ in _parameters(fn):
         if p == "grad":
             spec.append(_GRAD)
         elif p == "result":
@@ -157,14 +187,24 @@ def call(xp, op, *inputs, **kw):
         # conv2d's input gradient is a transposed convolution, itself differentiable
         defvjp(CONV2D, x=lambda grad, w, xp: call(xp, CONV_T2D, grad, w))
     """
-    if getattr(xp, "RECORDS", False):
+    if xp.__dict__.get("RECORDS", False):  # records(xp), inline: VJPs call this once per node
         return apply(op, inputs, kw or None)
     return op.fwd(xp, *inputs, **kw)
 
 
+def records(xp):
+    """Whether `xp` is the tensor namespace (a VJP building a graph, create_graph=True), not an array module."""
+    # NOTE: not getattr(xp, "RECORDS", False): NumPy's module __getattr__ makes a missing name cost a microsecond
+    return xp.__dict__.get("RECORDS", False)
+
+
 # ---- forward -----------------------------------------------------------------------------------
 
-def _cast_inputs(op, inputs, arrays):
+# the largest finite value of each floating dtype: a Python number within it converts without overflow
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float16, np.float32, np.float64)}
+
+
+def _cast_inputs(op, inputs, arrays, xp):
     """Applies PyTorch's promotion to the array inputs; returns the result dtype."""
     dt = None
     uniform = True
@@ -174,8 +214,18 @@ def _cast_inputs(op, inputs, arrays):
                 dt = a._dtype
             elif a._dtype is not dt:
                 uniform = False
-        elif a is not None and not (type(a) is float and dt is not None and dt._cat == 2):
+        elif a is not None and not ((type(a) is float or type(a) is int) and dt is not None and dt._cat == 2):
             uniform = False
+    if uniform and dt is not None and (dt._cat == 2 or not op.float_result):
+        if len(arrays) > 1:
+            # NOTE: tensors of one floating dtype and Python numbers: the numbers become arrays of that dtype, the
+            # value NumPy's promotion would give them, as it takes the ufunc twice as long to convert them itself
+            npdt = dt.np
+            top = _FLOAT_MAX.get(npdt)
+            for i, a in enumerate(arrays):
+                if (type(a) is float or type(a) is int) and top is not None and -top <= a <= top:
+                    arrays[i] = xp.asarray(a, npdt)
+        return dt
     if not uniform or dt is None:
         dt = D.result_type(*[a for a in inputs if a is not None])
     if op.float_result and dt._cat != 2:
@@ -200,14 +250,17 @@ def apply(op, inputs, kw=None, record=True):
     for a in inputs:
         if isinstance(a, Tensor):
             arrays.append(a._data)
-            if a._grad_fn is not None or a._requires_grad or (a._base is not None and a._base.requires_grad):
+            if not requires and (a._grad_fn is not None or a._requires_grad
+                                 or (a._base is not None and a._base.requires_grad)):
                 requires = True
         else:
             arrays.append(a)
-    if op.promote or op.float_result:
-        _cast_inputs(op, inputs, arrays)
     # the array module of the inputs: NumPy unless they live on another backend (CuPy)
     xp = np if type(arrays[0]) is _ndarray else get_array_module(*arrays)
+    if op.promote or op.float_result:
+        x = inputs[0]
+        if len(inputs) > 1 or not isinstance(x, Tensor) or x._dtype._cat != 2:  # one floating tensor: nothing to do
+            _cast_inputs(op, inputs, arrays, xp)
     try:
         out = op.fwd(xp, *arrays, **kw) if kw else op.fwd(xp, *arrays)
     except ValueError as e:
@@ -232,7 +285,7 @@ def apply(op, inputs, kw=None, record=True):
         cut = "derived"
     if op.nout == 1:
         if type(out) is not _ndarray:
-            out = np.asarray(out)
+            out = xp.asarray(out)
         dt = _BY_NP[out.dtype]
         if requires and dt._cat == 2:
             node = _make_node(op, inputs, kw, (out,))
@@ -250,7 +303,7 @@ def apply(op, inputs, kw=None, record=True):
         if cut is not None:
             tracking_event(cut, op.name, inputs, t)
         return t
-    outs = [o if type(o) is _ndarray else np.asarray(o) for o in out]
+    outs = [o if type(o) is _ndarray else xp.asarray(o) for o in out]
     node = _make_node(op, inputs, kw, outs) if requires else None
     if requires and node is None:
         cut = "non_differentiable"
@@ -329,13 +382,13 @@ _NO_EDGE = (None, 0)
 
 def _make_node(op, inputs, kw, outs):
     vjps = op.vjps
-    needs = []
     edges = []
     meta = []
+    key = 0  # bit i set when input i needs a gradient
     dropped = False
     for i, a in enumerate(inputs):
         e = None
-        if vjps[i] is not NON_DIFFERENTIABLE and isinstance(a, Tensor):
+        if isinstance(a, Tensor) and vjps[i] is not NON_DIFFERENTIABLE:
             if a._base is None:
                 fn = a._grad_fn
                 if fn is not None:
@@ -348,31 +401,29 @@ def _make_node(op, inputs, kw, outs):
                 # records the op but its gradient has nowhere to go
                 dropped = dropped or (e is None and a.requires_grad)
         if e is None:
-            needs.append(False)
             edges.append(_NO_EDGE)
             meta.append(None)
         else:
-            needs.append(True)
+            key |= 1 << i
             edges.append(e)
             meta.append((a._data.shape, a._dtype))
-    needs = tuple(needs)
-    if True not in needs and not dropped:
+    if not key and not dropped:
         return None  # the caller reports the cut: it holds the output
     node = op.node_cls(tuple(edges))
-    if _events.tainted and False in needs and _has_provenance(inputs):
+    if _events.tainted and key != (1 << len(inputs)) - 1 and _has_provenance(inputs):
         tracking_event("fed", op.name, inputs, node)  # a value that had been cut enters the graph here
-    node._op = op
-    node._needs = needs
+    n = len(inputs)
+    plan = op.plans.get((key, n))
+    if plan is None:
+        plan = op.plans[key, n] = _Plan(op, tuple(bool(key >> i & 1) for i in range(n)))
+    node._plan = plan
     node._kw = kw
     node._meta = meta
-    node._nout_meta = tuple((o.shape, o.dtype) for o in outs) if op.nout != 1 else None
-    plan = op.save_plan.get(needs)
-    if plan is None:
-        plan = op.save_plan[needs] = _save_plan(op, needs)
-    node._plan = plan
-    if plan:
+    if op.nout != 1:
+        node._nout_meta = tuple((o.shape, o.dtype) for o in outs)
+    if plan.saves:
         saved = [None] * (_FIRST_INPUT + len(inputs))
-        for s in plan:
+        for s in plan.saves:
             if s == _RESULT:
                 saved[_RESULT] = True  # filled in by apply once the output tensor exists
             else:
@@ -393,14 +444,39 @@ def _make_node(op, inputs, kw, outs):
     return node
 
 
-def _save_plan(op, needs):
-    """The saved slots the VJPs that will run read (computed once per op and pattern of needs)."""
-    want = set()
-    for i, need in enumerate(needs):
-        if need and op.vjps[i] is not ZERO_GRAD:
-            want.update(s for s in op.specs[i] if type(s) is int and s >= _RESULT and s != _XP)
-    # NOTE: inputs in order, then the result: the order PyTorch unpacks (and checks) saved values in
-    return tuple(sorted(want, key=lambda s: (s == _RESULT, s)))
+class _Plan:
+    """What a node of one op saves and runs at backward, for one pattern of inputs that need a gradient (built
+    on the pattern's first use). Backward lays the values a VJP may read out in one list, by slot: the incoming
+    gradient, the result, xp, the inputs, then the options and input shapes the VJPs read; `steps` gives, for each
+    input that needs a gradient, its VJP and the slots of its arguments (an int for one, an itemgetter for more)."""
+    __slots__ = ("needs", "saves", "steps", "extras")
+
+    def __init__(self, op, needs):
+        self.needs = needs
+        want = set()
+        extras = []  # (kind, key) of the slots after the inputs: ("kw", name) or ("shape", input index)
+        steps = []
+        for i, need in enumerate(needs):
+            fn = op.vjps[i]
+            if not need:
+                continue
+            if fn is ZERO_GRAD:
+                steps.append((i, fn, None))
+                continue
+            slots = []
+            for s in op.specs[i]:
+                if type(s) is tuple:
+                    if s not in extras:
+                        extras.append(s)
+                    s = _FIRST_INPUT + len(needs) + extras.index(s)
+                elif s >= _RESULT and s != _XP:
+                    want.add(s)
+                slots.append(s)
+            steps.append((i, fn, slots[0] if len(slots) == 1 else operator.itemgetter(*slots)))
+        # NOTE: inputs in order, then the result: the order PyTorch unpacks (and checks) saved values in
+        self.saves = tuple(sorted(want, key=lambda s: (s == _RESULT, s)))
+        self.steps = tuple(steps)
+        self.extras = tuple(extras)
 
 
 # ---- backward ----------------------------------------------------------------------------------
@@ -454,7 +530,12 @@ def forward_name(node):
 
 class OpNode(Node):
     """The backward node of a registry op; subclassed once per op so `name()` reads `MulBackward0`."""
-    __slots__ = ("_op", "_needs", "_kw", "_meta", "_saved", "_nout_meta", "_plan")
+    __slots__ = ("_kw", "_meta", "_saved", "_plan")
+    _nout_meta = None  # ((shape, dtype) of each output) in the node classes of multi-output ops, which add the slot
+
+    @property
+    def _needs(self):
+        return self._plan.needs
 
     def _release(self):
         if self._saved is not None:
@@ -486,56 +567,60 @@ class OpNode(Node):
         return t
 
     def apply(self, grads):
-        if self._saved is RELEASED:
+        saved = self._saved
+        if saved is RELEASED:
             raise RuntimeError(ERR_BACKWARD_TWICE + _events.why("backward_twice", self))
         tensor_mode = _engine_state.create_graph
-        op = self._op
+        plan = self._plan
         if self._nout_meta is None:
             g = grads[0]
         else:
-            g = tuple(gi if gi is not None else _zeros_for(m, tensor_mode)
+            g = tuple(gi if gi is not None else _zeros_for(m, tensor_mode, grads)
                       for gi, m in zip(grads, self._nout_meta))
         xp = _tensor_xp() if tensor_mode else (np if type(g) is _ndarray else get_array_module(*_as_seq(g)))
-        vjps = op.vjps
-        specs = op.specs
         meta = self._meta
-        if self._plan:
-            # NOTE: every saved value is checked before any VJP runs, in PyTorch's order; that decides which
-            # modified value an error names.
-            values = {slot: self._unpack(slot, tensor_mode) for slot in self._plan}
-        out = []
-        for i, need in enumerate(self._needs):
-            if not need:
-                out.append(None)
-                continue
-            fn = vjps[i]
+        # the values the VJPs read, by slot (see _Plan); every saved value is checked before any VJP runs, in
+        # PyTorch's order: that decides which modified value an error names
+        vals = saved.copy() if saved is not None else []
+        if len(vals) != _FIRST_INPUT + len(meta):  # nothing saved (or only options): every slot still has its place
+            vals.extend([None] * (_FIRST_INPUT + len(meta) - len(vals)))
+        vals[_GRAD] = g
+        vals[_XP] = xp
+        for s in plan.saves:
+            entry = saved[s]
+            if s == _RESULT:
+                if self._nout_meta is None and not tensor_mode and entry[1].v == entry[2]:
+                    vals[s] = entry[0]  # the common case of _unpack, inline
+                else:
+                    vals[s] = self._unpack(s, tensor_mode)
+            elif entry[1] is None:
+                vals[s] = entry[0]  # a number
+            elif entry[0]._vc.v == entry[1] and not tensor_mode:
+                vals[s] = entry[0]._data
+            else:
+                vals[s] = self._unpack(s, tensor_mode)
+        for kind, key in plan.extras:
+            if kind == "kw":
+                kw = self._kw
+                vals.append(kw[key] if kw and key in kw else self._op.kwdefaults[key])
+            else:
+                vals.append(meta[key][0] if meta[key] else None)
+        out = [None] * len(meta)
+        for i, fn, args in plan.steps:
             shape, dt = meta[i]
             if fn is ZERO_GRAD:
-                out.append(_zeros_for((shape, dt.np), tensor_mode))
+                out[i] = _zeros_for((shape, dt.np), tensor_mode, grads)
                 continue
-            args = []
-            for s in specs[i]:
-                if s == _GRAD:
-                    args.append(g)
-                elif s == _XP:
-                    args.append(xp)
-                elif type(s) is int:
-                    args.append(values[s])
-                elif s[0] == "kw":
-                    kw = self._kw
-                    args.append(kw[s[1]] if kw and s[1] in kw else op.kwdefaults[s[1]])
-                else:
-                    args.append(meta[s[1]][0] if meta[s[1]] else None)
-            gi = fn(*args)
+            gi = fn(vals[args]) if type(args) is int else fn(*args(vals))
             if gi is not None:
                 if gi.shape != shape:
                     gi = unbroadcast(gi, shape, xp)
                 if tensor_mode:
                     if gi.dtype is not dt:
                         gi = gi.to(dt)
-                elif gi.dtype != dt.np:
+                elif gi.dtype is not dt.np and gi.dtype != dt.np:
                     gi = gi.astype(dt.np)
-            out.append(gi)
+            out[i] = gi
         return out
 
 
@@ -543,9 +628,11 @@ def _as_seq(g):
     return g if type(g) is tuple else (g,)
 
 
-def _zeros_for(meta, tensor_mode):
+def _zeros_for(meta, tensor_mode, like):
+    """Zeros of `meta` (shape, dtype) in the array module of the gradients `like` (a tensor when building a graph)."""
     shape, npdt = meta
-    z = np.zeros(shape, npdt)
+    arrays = [g._data if isinstance(g, Tensor) else g for g in like if g is not None]
+    z = get_array_module(*arrays).zeros(shape, npdt)
     return _new(z, _BY_NP[np.dtype(npdt)]) if tensor_mode else z
 
 

@@ -8,7 +8,7 @@ order comes from the same declarations. Index tensors and masks have no gradient
 import math
 import warnings
 
-from .registry import primitive, defvjp, apply, call, TENSOR_XP
+from .registry import primitive, defvjp, apply, call, TENSOR_XP, records
 from .inplace import apply_inplace, broadcast_error
 from ..backends import get_array_module
 from ..tensor import Tensor, _new, _wrap_dim
@@ -56,7 +56,7 @@ def _data(a):
 
 def _const(xp, a):
     """A constant array (a mask, counts) as the VJP's namespace wants it: a tensor when building a graph."""
-    return _new(a, D._BY_NP[a.dtype]) if getattr(xp, "RECORDS", False) else a
+    return _new(a, D._BY_NP[a.dtype]) if records(xp) else a
 
 
 def _zeros(xp, shape, like):

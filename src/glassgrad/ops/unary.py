@@ -343,6 +343,8 @@ BITWISE_NOT = primitive("bitwise_not", lambda xp, x: xp.invert(x))
 def _public(name, op, check=None):
     """glassgrad.<name>(input, *, out=None), also the method Tensor.<name>."""
     def fn(input, *, out=None):
+        if out is None and check is None and type(input) is Tensor:
+            return apply(op, (input,))  # the common case, spared two calls
         check_tensor(name, input)
         if check is not None:
             check(input)

@@ -72,6 +72,15 @@ def expand_copy(input, *size):
 
 # every op family's torch-level names (ops/*.py, API["torch"]); last, so the families own their names
 globals().update(_ops.exported("torch"))
-from . import nn, linalg, special, utils, optim, cuda  # noqa: E402
-from .serialization import save, load  # noqa: E402
+from . import linalg, special, cuda  # noqa: E402
 from ._typename import typename  # noqa: E402
+from ._lazy import lazy_attributes as _lazy_attributes  # noqa: E402
+
+# NOTE: imported on first use (`glassgrad.nn`, `import glassgrad.nn`, `glassgrad.save`), not here: they are a
+# third of the import time, and code that only computes gradients never touches them
+_ON_FIRST_USE = {"nn": (".nn", None), "optim": (".optim", None), "utils": (".utils", None),
+                 "serialization": (".serialization", None), "save": (".serialization", "save"),
+                 "load": (".serialization", "load")}
+__getattr__, __dir__ = _lazy_attributes(__name__, _ON_FIRST_USE)
+# `from glassgrad import *` gives what it gave when those were imported here
+__all__ = sorted({name for name in globals() if not name.startswith("_")} | set(_ON_FIRST_USE))

@@ -10,5 +10,11 @@ __all__ = ["functional", "Parameter", "Buffer", "UninitializedParameter", "Unini
            "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 from .modules.layers import *      # noqa: F401,F403  (Linear, Conv, norms, activations, losses ...)
-from .modules.rnn import *         # noqa: F401,F403  (RNN, LSTM, GRU, cells, attention, transformer)
 from . import init, utils          # noqa: E402
+from .._lazy import lazy_attributes as _lazy_attributes  # noqa: E402
+
+# NOTE: the recurrent, attention and transformer layers (modules/rnn.py, modules/transformer.py) are imported on
+# first use: they are a fifth of `import glassgrad.nn`. The names are modules.rnn.__all__ (a test checks it).
+_RNN = ("RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+        "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer")
+__getattr__, __dir__ = _lazy_attributes(__name__, {name: (".modules.rnn", name) for name in _RNN})

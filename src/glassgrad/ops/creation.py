@@ -282,8 +282,20 @@ class Generator:
 
     def __init__(self, device="cpu"):
         self._seed = 67280421310721
-        self._rng = np.random.default_rng(self._seed)
+        self._numpy_rng = None  # made on the first draw (see _rng)
         self.device = device
+
+    @property
+    def _rng(self):
+        # NOTE: made on first use, not here: numpy.random (with secrets, hashlib, random) takes ~7 ms to
+        # import, which `import glassgrad` would pay for the default generator
+        if self._numpy_rng is None:
+            self._numpy_rng = np.random.default_rng(self._seed)
+        return self._numpy_rng
+
+    @_rng.setter
+    def _rng(self, rng):
+        self._numpy_rng = rng
 
     def manual_seed(self, seed):
         self._seed = int(seed)

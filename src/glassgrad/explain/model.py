@@ -20,6 +20,7 @@ _seq = itertools.count(1)
 _internal = {}  # code object -> whether it belongs to glassgrad (checked once per code object)
 _MAX_LEAVES = 64  # leaves remembered per event
 _MAX_WALK = 20000  # nodes walked to find the leaves behind a cut
+_MAX_CHAIN = 16  # events from a record back to its original cut(s), at most
 
 
 class Site:
@@ -73,8 +74,8 @@ class Event:
     """One recorded event. `src`: weak references to the tracked tensors it came from; `leaves`: weak
     references to the leaves those depended on; `cause`: the earlier events its input came from (a value
     exported from a detached tensor, an op on a value that had been cut); `note`: a detail (the grad mode,
-    the dtype)."""
-    __slots__ = ("kind", "op", "site", "src", "leaves", "cause", "note", "seq", "node", "__weakref__")
+    the dtype); `depth`: the length of the longest chain of causes behind it, itself included."""
+    __slots__ = ("kind", "op", "site", "src", "leaves", "cause", "note", "seq", "node", "depth", "__weakref__")
 
     def __init__(self, kind, op, site, src=(), leaves=(), cause=(), note=None):
         self.kind = kind
@@ -82,7 +83,17 @@ class Event:
         self.site = site
         self.src = src
         self.leaves = leaves
+        depth = 1
+        if cause:
+            depth = 1 + max(c.depth for c in cause)
+            if depth > _MAX_CHAIN:
+                # NOTE: a loop that feeds a cut value back into itself (`h = model(h)` under no_grad, a rollout)
+                # would chain one record per iteration, all kept alive by the last value: memory that grows with
+                # the steps, and a story as long. Past _MAX_CHAIN the record links straight to the original cuts.
+                cause = _origins(cause) or cause[:1]
+                depth = 1 + max(c.depth for c in cause)
         self.cause = cause
+        self.depth = depth
         self.note = note
         self.seq = next(_seq)
         self.node = None  # a weak reference to the graph whose leaves are found only when asked (exports)
@@ -113,6 +124,21 @@ class Event:
 
     def __repr__(self):
         return f"<Event {self.kind} {self.op} at {self.site}>"
+
+
+def _origins(events):
+    """The first events of the chains behind `events`: those with no cause of their own, oldest first."""
+    out, seen, stack = [], set(), list(events)
+    while stack and len(seen) < _MAX_WALK:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if e.cause:
+            stack.extend(e.cause)
+        else:
+            out.append(e)
+    return tuple(sorted(out, key=lambda e: e.seq)[:8])
 
 
 class LeafInfo:

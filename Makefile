@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test venv test-venv bench-ops bench-explain
+.PHONY: demo test venv test-venv bench bench-ops bench-explain
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: venv
 # the op suites hold ~20,000 checks: one worker per core (pytest-xdist)
 test: test-venv
 	$(BIN)/python -m pytest -n auto
+
+# glassgrad next to PyTorch, MyGrad and HIPS autograd: each workload in fresh processes, systems interleaved
+# (~7 min; rewrites bench/results.md, the README's table). `$(BIN)/python -m bench --help` for options.
+bench: test-venv
+	$(BIN)/python -m bench
 
 # conv2d and matmul forward+backward next to PyTorch (the README's table)
 bench-ops: test-venv

@@ -269,8 +269,7 @@ class Tensor:
 
     @property
     def shape(self):
-        from .ops.shape import Size
-        return Size(self._data.shape)
+        return _size(self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
@@ -475,7 +474,19 @@ def _warn_scalar_once():
     warnings.warn(MSG_SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=4)
 
 
+_FIELDS = ("_data", "_dtype", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc", "_base", "_view", "_extra")
+
+
 def _init(t, data, dtype, grad_fn=None, output_nr=0):
+    """Gives `t`, already allocated (Tensor.__init__'s self, a Parameter), the fields `_new` gives a new tensor."""
+    fresh = _new(data, dtype, grad_fn, output_nr)
+    for name in _FIELDS:
+        setattr(t, name, getattr(fresh, name))
+
+
+def _new(data, dtype, grad_fn=None, output_nr=0):
+    """The one fast constructor every op uses."""
+    t = _new_object(Tensor)
     t._data = data
     t._dtype = dtype
     t._requires_grad = False
@@ -487,13 +498,16 @@ def _init(t, data, dtype, grad_fn=None, output_nr=0):
     t._base = None
     t._view = None
     t._extra = None
-
-
-def _new(data, dtype, grad_fn=None, output_nr=0):
-    """The one fast constructor every op uses."""
-    t = _new_object(Tensor)
-    _init(t, data, dtype, grad_fn, output_nr)
     return t
+
+
+def _size(shape):
+    """torch.Size(shape). NOTE: ops/shape.py imports this module, so Size is bound on the first call (an import
+    statement in `shape` itself costs importlib's bookkeeping on every read)."""
+    global _size
+    from .ops.shape import Size
+    _size = Size
+    return Size(shape)
 
 
 def _wrap_dim(dim, ndim):

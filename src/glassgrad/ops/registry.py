@@ -20,8 +20,8 @@ import numpy as np
 
 from .. import _dtype as D
 from ..autograd import grad_mode
-from ..backends import get_array_module
-from ..autograd.graph import Node, ERR_BACKWARD_TWICE
+from ..backends import get_array_module, silence, unsilence
+from ..autograd.graph import Node, ERR_BACKWARD_TWICE, _sequence
 from ..explain import events as _events
 from ..explain.events import tracking_event
 from ..tensor import Tensor, ViewInfo, _new, _edge, _extra
@@ -31,6 +31,7 @@ __all__ = ["primitive", "defvjp", "apply", "call", "records", "TENSOR_XP", "NON_
 
 _gstate = grad_mode.state
 _ndarray = np.ndarray
+_new_object = object.__new__
 _BY_NP = D._BY_NP
 
 
@@ -61,7 +62,7 @@ _FIRST_INPUT = 3
 
 class OpDef:
     __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "plans", "kw_saved", "vjps", "specs", "node_cls", "promote",
-                 "float_result", "nout", "nondiff_outputs", "differentiable", "__weakref__")
+                 "float_result", "nout", "nondiff_outputs", "differentiable", "quiet", "__weakref__")
 
     def __repr__(self):
         return f"<op {self.name}>"
@@ -95,12 +96,14 @@ def _parameters(fn):
 
 
 def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1, nondiff_outputs=(),
-              view=False, kw_saved=False):
+              view=False, kw_saved=False, quiet=False):
     """Declares an op. `fwd(xp, *inputs, **kwargs)` computes on arrays; its positional parameters after
-    `xp` are the inputs (tensors or Python scalars), its keyword-only ones the options."""
+    `xp` are the inputs (tensors or Python scalars), its keyword-only ones the options. `quiet`: the forward
+    may overflow or divide by zero, which PyTorch does silently (NumPy's warnings are switched off around it)."""
     op = OpDef()
     op.name = name
     op.fwd = fwd
+    op.quiet = quiet
     params = _parameters(fwd)[1:]
     op.inputs = tuple(p for p, kind, _ in params if kind in _POSITIONAL)
     op.kwnames = tuple(p for p, kind, _ in params if kind is _P.KEYWORD_ONLY)
@@ -262,7 +265,14 @@ def apply(op, inputs, kw=None, record=True):
         if len(inputs) > 1 or not isinstance(x, Tensor) or x._dtype._cat != 2:  # one floating tensor: nothing to do
             _cast_inputs(op, inputs, arrays, xp)
     try:
-        out = op.fwd(xp, *arrays, **kw) if kw else op.fwd(xp, *arrays)
+        if op.quiet:
+            token = silence()
+            try:
+                out = op.fwd(xp, *arrays, **kw) if kw else op.fwd(xp, *arrays)
+            finally:
+                unsilence(token)
+        else:
+            out = op.fwd(xp, *arrays, **kw) if kw else op.fwd(xp, *arrays)
     except ValueError as e:
         if "broadcast" not in str(e):
             raise
@@ -386,7 +396,9 @@ def _make_node(op, inputs, kw, outs):
     meta = []
     key = 0  # bit i set when input i needs a gradient
     dropped = False
-    for i, a in enumerate(inputs):
+    i = -1
+    for a in inputs:
+        i += 1
         e = None
         if isinstance(a, Tensor) and vjps[i] is not NON_DIFFERENTIABLE:
             if a._base is None:
@@ -409,7 +421,11 @@ def _make_node(op, inputs, kw, outs):
             meta.append((a._data.shape, a._dtype))
     if not key and not dropped:
         return None  # the caller reports the cut: it holds the output
-    node = op.node_cls(tuple(edges))
+    # NOTE: Node.__init__'s three fields set here: one Python frame less on every recorded op
+    node = _new_object(op.node_cls)
+    node.next_functions = tuple(edges)
+    node._seq = next(_sequence)
+    node._x = None
     if _events.tainted and key != (1 << len(inputs)) - 1 and _has_provenance(inputs):
         tracking_event("fed", op.name, inputs, node)  # a value that had been cut enters the graph here
     n = len(inputs)

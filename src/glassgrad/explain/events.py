@@ -38,7 +38,9 @@ tainted = False
 
 def tracking_event(kind, op, src=None, out=None):
     """Reports that `op` (a name) cut or bent tracking: `src` is the tensor (or tensors) it came from,
-    `out` what it produced. `kind` is one of KINDS."""
+    `out` what it produced. `kind` is one of KINDS. A batch of in-place updates made by one call (an optimizer
+    step) is one event: "inplace" with `src` the tuple of the updated tensors, and "grad_disabled_op" with `src`
+    and `out` both that same tuple."""
     if _listener is not None:
         _listener(kind, op, src, out)
 

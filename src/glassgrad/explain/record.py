@@ -129,8 +129,9 @@ def _note_cut(ev, leaves):
 def _on_cut(kind, op, src, out):
     """detach, .data, an op under no_grad, a non-differentiable op, an integer cast, tensor(t): the output
     has no history although an input had some."""
-    if out is not None and type(src) is tuple and src and src[0] is out:
-        return  # an in-place update under no_grad (an optimizer step): the tensor keeps its history
+    if out is not None and type(src) is tuple and src and (src[0] is out or src is out):
+        return  # an in-place update under no_grad (an optimizer step; `src is out`: a batch of them): the tensors
+        # keep their history
     tracked, causes = [], []
     for t in _tensors(src):
         if _tracked(t):
@@ -399,12 +400,15 @@ def node_site(node):
 
 
 def _on_inplace(kind, op, src, out):
-    """An in-place op bumped a version: remember which op and where, on the version counter itself."""
-    vc = src._vc
-    log = getattr(vc, "log", None)
-    if log is None:
-        log = vc.log = deque(maxlen=8)
-    log.append((vc.v, op, user_site()))
+    """An in-place op bumped a version: remember which op and where, on the version counter itself. `src` is the
+    tensor, or a tuple of the tensors one call updated together (an optimizer step): the site is looked up once."""
+    site = user_site()
+    for t in (src if type(src) is tuple else (src,)):
+        vc = t._vc
+        log = getattr(vc, "log", None)
+        if log is None:
+            log = vc.log = deque(maxlen=8)
+        log.append((vc.v, op, site))
 
 
 def _on_fed(kind, op, src, out):

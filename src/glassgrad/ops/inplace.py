@@ -10,14 +10,16 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd import grad_mode
 from ..autograd.views import CopySlices
+from ..backends import silence, unsilence
 from ..explain.events import tracking_event, why as tracking_why
 from ..tensor import Tensor, _new, _edge, _view_grad_fn, set_history
 from .registry import primitive, defvjp, apply, _make_node, _FIRST_INPUT, _RESULT, NON_DIFFERENTIABLE, ZERO_GRAD
 from . import elementwise as E
 
-__all__ = ["apply_inplace", "check_inplace", "copy_", "fill_", "zero_"]
+__all__ = ["apply_inplace", "check_inplace", "add_scaled_", "copy_", "fill_", "zero_"]
 
 _gstate = grad_mode.state
+_ndarray = np.ndarray
 
 MSG_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 MSG_VIEW_OF_LEAF = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -27,8 +29,7 @@ MSG_INFERENCE = ("Inplace update to inference tensor outside InferenceMode is no
 
 
 def will_record(op, inputs):
-    return _gstate.grad_enabled and op.differentiable and any(
-        isinstance(a, Tensor) and a.requires_grad for a in inputs)
+    return _gstate.grad_enabled and op.differentiable and _any_requires_grad(inputs)
 
 
 def check_inplace(t, record):
@@ -52,7 +53,16 @@ MSG_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor
 
 
 def _has_internal_overlap(a):
+    if a.flags.c_contiguous:
+        return False  # the common case, answered by a flag: a C-contiguous array holds no element twice
     return a.size > 1 and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
+
+
+def _may_overlap(a, b):
+    """Whether two arrays may share memory: never when each owns its own (a quicker answer than NumPy's check)."""
+    if a is not b and a.flags.owndata and b.flags.owndata:
+        return False
+    return np.may_share_memory(a, b)
 
 
 def check_overlap(t, others, op, allow_full=True):
@@ -68,7 +78,7 @@ def check_overlap(t, others, op, allow_full=True):
         if not isinstance(o, Tensor):
             continue
         src = o._data
-        if src.size == 0 or dst.size == 0 or not np.may_share_memory(src, dst):
+        if src.size == 0 or dst.size == 0 or not _may_overlap(src, dst):
             continue
         if not (_dense(src) and _dense(dst)):
             continue  # PyTorch does not decide overlap for non-dense layouts, and allows the op
@@ -181,7 +191,7 @@ def apply_inplace(op, t, others=(), kw=None, overlap_checked=False):
     t._vc.v += 1
     tracking_event("inplace", op.name, t, None)
     if node is None:
-        if not _gstate.grad_enabled and any(isinstance(a, Tensor) and a.requires_grad for a in inputs):
+        if not _gstate.grad_enabled and _any_requires_grad(inputs):
             tracking_event("grad_disabled_op", op.name + "_", inputs, t)
         return t
     if node._saved is not None and node._saved[_RESULT] is True:
@@ -193,6 +203,65 @@ def apply_inplace(op, t, others=(), kw=None, overlap_checked=False):
         if node._saved is not None and type(node._saved[_RESULT]) is tuple:
             node._saved[_RESULT] += (t._grad_fn,)
     return t
+
+
+def add_scaled_(tensors, others, alpha):
+    """`t.add_(o, alpha=alpha)` for each pair, in order, with PyTorch's results, errors and version bumps: the
+    optimizers' update (torch._foreach_add_'s role).
+
+    NOTE: for speed. An optimizer step adds to every parameter under no_grad: nothing is recorded, so the generic
+    path's work (an out-of-place op wrapped in a tensor, then copied back) buys nothing. A pair that apply_inplace
+    would check or refuse (a view, an inference tensor, other dtypes or shapes, memory that may overlap, another
+    array module) takes the generic path; the others are updated in place with the same two ufuncs `_add` uses,
+    so the values are bit for bit the same."""
+    if _gstate.grad_enabled or not (type(alpha) is float or type(alpha) is int):
+        for t, o in zip(tensors, others):
+            E.add_(t, o, alpha=alpha)
+        return
+    updated = []
+    requires = False
+    token = silence()  # PyTorch computes overflow to inf silently (as `_add` does under quiet)
+    try:
+        for t, o in zip(tensors, others):
+            if not _plain_pair(t, o):
+                E.add_(t, o, alpha=alpha)
+                continue
+            dst = t._data
+            if alpha == 1:
+                np.add(dst, o._data, out=dst)
+            else:
+                np.add(dst, np.multiply(o._data, alpha), out=dst)
+            t._vc.v += 1
+            updated.append(t)
+            requires = requires or t.requires_grad or o.requires_grad
+    finally:
+        unsilence(token)
+        if updated:
+            # apply_inplace's two events, once for the whole batch (the recorder looks the user's line up once)
+            updated = tuple(updated)
+            tracking_event("inplace", "add", updated, None)
+            if requires:
+                tracking_event("grad_disabled_op", "add_", updated, updated)
+
+
+def _plain_pair(t, o):
+    """Whether `t.add_(o)` under no_grad is nothing but an elementwise update of `t`'s own NumPy array (see
+    add_scaled_)."""
+    if not isinstance(o, Tensor) or t._base is not None or (t._extra is not None and t._extra.inference):
+        return False
+    dst, src = t._data, o._data
+    if type(dst) is not _ndarray or type(src) is not _ndarray or t._dtype is not o._dtype or t._dtype._cat != 2:
+        return False
+    if dst.shape != src.shape or not dst.flags.writeable or _has_internal_overlap(dst):
+        return False
+    return not _may_overlap(dst, src)
+
+
+def _any_requires_grad(inputs):
+    for a in inputs:  # NOTE: a loop, not any() over a generator: this runs for every in-place op of an optimizer
+        if isinstance(a, Tensor) and a.requires_grad:
+            return True
+    return False
 
 
 def _rebase_view(view, node):

@@ -16,7 +16,7 @@ import math
 import sys
 import warnings
 
-from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE
+from .registry import primitive, defvjp, apply, call, NON_DIFFERENTIABLE, records
 from .. import _dtype as D
 from ..autograd import grad_mode
 from ..backends import get_array_module, quiet
@@ -588,6 +588,9 @@ def _target_weights(xp, target, weight, ignore_index, dtype):
 
 
 def _nll_fwd(xp, input, target, weight, *, reduction, ignore_index):
+    if weight is None and input.ndim == 2 and input.dtype.itemsize >= 4 \
+            and _classes_only(target, input.shape[1], ignore_index):
+        return _nll_fwd_plain(xp, input, target, reduction)
     cls = 0 if input.ndim == 1 else 1
     w, safe = _target_weights(xp, target, weight, ignore_index, input.dtype)
     picked = xp.take_along_axis(input, xp.expand_dims(safe, cls), axis=cls).squeeze(cls)
@@ -597,8 +600,40 @@ def _nll_fwd(xp, input, target, weight, *, reduction, ignore_index):
     return xp.sum(loss) if reduction == SUM else loss
 
 
+# NOTE: for speed: the common case of a batch of class indices, none ignored, and no class weights. Every weight
+# would be 1 and the total weight the batch size, so these compute the general path's values bit for bit with fewer
+# NumPy calls (float16 is left out: its sum of ones stops being exact).
+def _classes_only(t, n_classes, ignore_index=None):
+    """Whether the integer array `t` is not empty and holds only class indices, none of them ignore_index (unknown
+    when ignore_index is a class: False). As unsigned numbers negative indices are huge: one reduction decides."""
+    if ignore_index is not None and 0 <= ignore_index < n_classes:
+        return False
+    return t.size > 0 and (t.view(_UNSIGNED[t.dtype.itemsize]) if t.dtype.kind == "i" else t).max() < n_classes
+
+
+_UNSIGNED = {1: "u1", 2: "u2", 4: "u4", 8: "u8"}
+
+
+def _nll_fwd_plain(xp, input, target, reduction):
+    loss = -input[xp.arange(target.shape[0]), target]
+    if reduction == MEAN:
+        return quiet(xp.true_divide, loss.sum(), input.dtype.type(target.shape[0])).astype(input.dtype)
+    return xp.sum(loss) if reduction == SUM else loss
+
+
+def _nll_vjp_plain(grad, input_shape, target, reduction, xp):
+    n = target.shape[0]
+    coef = -1 if reduction != MEAN else quiet(xp.true_divide, grad.dtype.type(-1), grad.dtype.type(n))
+    out = xp.zeros(input_shape, grad.dtype)
+    out[xp.arange(n), target] = grad * coef
+    return out
+
+
 def _nll_vjp(grad, input_shape, target, weight, reduction, ignore_index, xp):
     t = getattr(target, "_data", target)
+    if weight is None and not records(xp) and len(input_shape) == 2 and grad.dtype.itemsize >= 4 \
+            and _classes_only(t, input_shape[1], ignore_index):
+        return _nll_vjp_plain(grad, input_shape, t, reduction, xp)
     npx = get_array_module(t)
     dtype = grad._dtype.np if isinstance(grad, Tensor) else grad.dtype
     w, safe = _target_weights(npx, t, getattr(weight, "_data", weight), ignore_index, dtype)
@@ -609,7 +644,7 @@ def _nll_vjp(grad, input_shape, target, weight, reduction, ignore_index, xp):
     cls = 0 if len(input_shape) == 1 else 1
     classes = npx.arange(input_shape[cls]).reshape((-1,) + (1,) * (len(input_shape) - cls - 1))
     picked = classes == npx.expand_dims(safe, cls)
-    if getattr(xp, "RECORDS", False):
+    if records(xp):
         # NOTE: the tensor namespace's where() wants a tensor condition (ops/tensor_xp.py passes arrays through)
         from ..tensor import _new
         picked = _new(picked, D.bool_)
@@ -625,7 +660,8 @@ defvjp(NLL_2D, input=_nll_vjp, target=NON_DIFFERENTIABLE, weight=NON_DIFFERENTIA
 def _check_nll(input, target, weight, ignore_index, fn):
     if not input._dtype.is_floating_point:
         raise NotImplementedError(f"\"{fn}_out_frame\" not implemented for '{input._dtype.scalar_name}'")
-    C_ = input.shape[0 if input.dim() == 1 else 1]
+    shape = input._data.shape
+    C_ = shape[0 if len(shape) == 1 else 1]
     if weight is not None:
         if weight.dim() != 1 or weight.numel() != C_:
             raise RuntimeError(f"weight tensor should be defined either for all {C_} classes or no classes but got "
@@ -633,10 +669,12 @@ def _check_nll(input, target, weight, ignore_index, fn):
         if weight._dtype is not input._dtype:
             raise RuntimeError(f"expected scalar type {input._dtype.scalar_name} but found "
                                f"{weight._dtype.scalar_name}")
-    _no_grad_arg("nll_loss_forward" if fn == "nll_loss" else "nll_loss2d_forward", "weight", weight)
+        _no_grad_arg("nll_loss_forward" if fn == "nll_loss" else "nll_loss2d_forward", "weight", weight)
     if target._dtype.name not in ("int64", "uint8"):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target._dtype.scalar_name}")
     t = target._data
+    if _classes_only(t, C_):
+        return  # the common case, in one reduction
     bad = (t != ignore_index) & ((t < 0) | (t >= C_))
     if bad.any():
         raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
@@ -644,11 +682,13 @@ def _check_nll(input, target, weight, ignore_index, fn):
 
 def _nll(input, target, weight, reduction, ignore_index):
     """nll_loss for a 1-D or 2-D input (NllLossBackward0)."""
-    if target.dim() > 1:
+    tnd, ind = target._data.ndim, input._data.ndim
+    if tnd > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.dim() == 1 and target.dim() == 1:
+    if ind == 1 and tnd == 1:
         target = S.reshape(target, ())
-    if not (input.dim() == 1 and target.dim() == 0) and input.shape[0] != target.shape[0]:
+        tnd = 0
+    if not (ind == 1 and tnd == 0) and input._data.shape[0] != target._data.shape[0]:
         raise RuntimeError(f"size mismatch (got input: {list(input.shape)}, target: {list(target.shape)})")
     _check_nll(input, target, weight, ignore_index, "nll_loss")
     return apply(NLL, (input, target, weight), {"reduction": reduction, "ignore_index": ignore_index})
@@ -670,11 +710,13 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
     nd = input.dim()
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
-    if nd == 1 and target.dim() == 1 and target.shape[0] != 1:
-        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
-    if nd != 1 and input.shape[0] != (target.shape[0] if target.dim() else 0):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.dim() else 0}).")
+    target.dim()  # (a target that is not a tensor fails here, as it always did)
+    tshape = target._data.shape
+    if nd == 1 and len(tshape) == 1 and tshape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {tshape[0]}")
+    if nd != 1 and input._data.shape[0] != (tshape[0] if tshape else 0):
+        raise ValueError(f"Expected input batch_size ({input._data.shape[0]}) to match target batch_size "
+                         f"({tshape[0] if tshape else 0}).")
     if nd <= 2:
         return _nll(input, target, weight, reduction, ignore_index)
     if nd == 4:
@@ -747,7 +789,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     red = _reduction(size_average, reduce, reduction)
     class_dim = 0 if input.dim() == 1 else 1
-    if input.shape == target.shape:
+    if input._data.shape == getattr(target, "_data", target).shape:
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(input, target, weight, red, label_smoothing, class_dim)

@@ -1,5 +1,6 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize, as torch.optim.SGD."""
 from ..tensor import Tensor
+from ..ops.inplace import add_scaled_
 from .optimizer import Optimizer, _closure_loss, _to_scalar, _use_grad_for_differentiable
 
 __all__ = ["SGD", "sgd"]
@@ -65,6 +66,10 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
         found_inf=None, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
     """Functional SGD over lists of tensors (torch.optim.sgd.sgd; the single-tensor algorithm)."""
     lr = _to_scalar(lr)
+    if not isinstance(lr, Tensor) and not isinstance(weight_decay, Tensor) and not isinstance(momentum, Tensor) \
+            and momentum == 0 and weight_decay == 0 and not maximize:
+        add_scaled_(params, d_p_list, -lr)  # plain SGD: p.add_(grad, alpha=-lr) for each, in one pass
+        return
     for i, param in enumerate(params):
         grad = d_p_list[i] if not maximize else -d_p_list[i]
         if weight_decay != 0:

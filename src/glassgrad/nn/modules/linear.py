@@ -53,6 +53,13 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        if type(self) is Linear:
+            # NOTE: for speed: `self.weight` on a Module is a failed lookup caught, then __getattr__ (~1 us); a plain
+            # Linear (no subclass property, nothing set around __setattr__) reads its registered parameters directly
+            d = self.__dict__
+            params = d["_parameters"]
+            if "weight" in params and "bias" in params and "weight" not in d and "bias" not in d:
+                return F.linear(input, params["weight"], params["bias"])
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):

@@ -152,7 +152,15 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     def apply(self, grads):
-        from .engine import accumulate_into_grad
         if self.variable._requires_grad:  # the flag may have been cleared after the graph was built
-            accumulate_into_grad(self.variable, grads[0])
+            _accumulate(self.variable, grads[0])
         return ()
+
+
+def _accumulate(variable, g):
+    """engine.accumulate_into_grad, bound on first use (the engine imports this module); a sink runs per leaf and
+    backward, and an import statement there costs importlib's bookkeeping every time."""
+    global _accumulate
+    from .engine import accumulate_into_grad
+    _accumulate = accumulate_into_grad
+    return accumulate_into_grad(variable, g)

@@ -1,11 +1,15 @@
 """The array module `xp`: NumPy here; CuPy on a GPU in a later issue."""
 import numpy
 
+_ndarray = numpy.ndarray
+
 __all__ = ["get_array_module", "numpy", "scatter_add", "quiet", "silence", "unsilence"]
 
 
 def get_array_module(*arrays):
     for a in arrays:
+        if type(a) is _ndarray:
+            continue
         mod = type(a).__module__
         if mod.startswith("cupy"):
             import cupy

@@ -34,4 +34,4 @@ bench-ops: test-venv
 
 # the cost of recording for explanations: per-op chain, training and evaluation steps, on versus off
 bench-explain: test-venv
-	$(BIN)/python bench/explain_overhead.py
+	$(BIN)/python -m bench.explain_overhead

@@ -1,6 +1,6 @@
 """What recording for explanations costs: each workload timed with recording on (the default) and off.
 
-    .venv/bin/python bench/explain_overhead.py     # prints a Markdown table
+    .venv/bin/python -m bench.explain_overhead     # from the repository root; prints a Markdown table
 
 The two modes alternate within each round (the machines are shared and noisy; the order flips every round): the
 table gives each mode's median over the rounds with the spread (min..max), and the median of the rounds' on/off
@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import glassgrad as torch  # noqa: E402
 import glassgrad.nn.functional as F  # noqa: E402
 from glassgrad.explain import events, recording  # noqa: E402
+from bench.systems.torch_api import bind  # noqa: E402
 
 try:
     from threadpoolctl import threadpool_limits
@@ -36,6 +37,7 @@ except ImportError:  # the environment variables above do the same, less surely
         return contextlib.nullcontext()
 
 ROUNDS = 7
+_API = bind(torch)  # the benchmark's workloads, written once against the torch API
 BATCH = 64
 
 
@@ -75,14 +77,7 @@ def _mlp():
 
 def train_step(x, y):
     model, opt = _mlp()
-
-    def run():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return run
+    return _API.sgd_step(model, opt, x, y)  # zero_grad, forward, cross_entropy, backward, step, loss.item()
 
 
 def eval_step(x, y):

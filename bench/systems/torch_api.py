@@ -21,20 +21,24 @@ def bind(torch):
         if hasattr(torch, "set_num_threads"):
             torch.set_num_threads(threads)
 
+    def _chain_backward(v, turns):
+        """`turns` turns of mul, add, tanh, exp from `v`, then backward of the sum: (the sum, the gradient's sum)."""
+        y = v
+        for _ in range(turns):
+            y = (y * 0.9 + 0.1).tanh().exp()
+        out = y.sum()
+        out.backward()
+        return out.item(), float(v.grad.sum())
+
     def op_chain(v, turns):
         v = torch.tensor(v, requires_grad=True)
 
         def run():
             v.grad = None
-            y = v
-            for _ in range(turns):
-                y = (y * 0.9 + 0.1).tanh().exp()
-            out = y.sum()
-            out.backward()
-            return out.item(), float(v.grad.sum())
+            return _chain_backward(v, turns)
         return run
 
-    def _sgd_step(model, opt, x, y):
+    def sgd_step(model, opt, x, y):
         def run():
             opt.zero_grad()
             loss = F.cross_entropy(model(x), y)
@@ -55,7 +59,7 @@ def bind(torch):
             _load(layer, w, b)
         model = nn.Sequential(layers[0], nn.ReLU(), layers[1], nn.ReLU(), layers[2])
         opt = torch.optim.SGD(model.parameters(), lr=workloads.LR)
-        return _sgd_step(model, opt, torch.from_numpy(data["digits_x"]), torch.from_numpy(data["digits_y"]))
+        return sgd_step(model, opt, torch.from_numpy(data["digits_x"]), torch.from_numpy(data["digits_y"]))
 
     def conv_step(data):
         nn = torch.nn
@@ -65,7 +69,7 @@ def bind(torch):
         _load(lin, lw, lb)
         model = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), lin)
         opt = torch.optim.SGD(model.parameters(), lr=workloads.LR)
-        return _sgd_step(model, opt, torch.from_numpy(data["digits_img"]), torch.from_numpy(data["digits_y"]))
+        return sgd_step(model, opt, torch.from_numpy(data["digits_img"]), torch.from_numpy(data["digits_y"]))
 
     def matmul(x, w):
         x = torch.tensor(x, requires_grad=True)
@@ -80,14 +84,8 @@ def bind(torch):
     def deep_chain(v, turns):
         def run():
             # the input is made inside, so that after the call the library holds nothing of ours
-            t = torch.from_numpy(np.array(v)).requires_grad_()
-            y = t
-            for _ in range(turns):
-                y = (y * 0.9 + 0.1).tanh().exp()
-            out = y.sum()
-            out.backward()
-            return out.item(), float(t.grad.sum())
+            return _chain_backward(torch.from_numpy(np.array(v)).requires_grad_(), turns)
         return run
 
-    return SimpleNamespace(setup=setup, op_chain=op_chain, mlp_step=mlp_step, conv_step=conv_step,
-                           matmul=matmul, deep_chain=deep_chain)
+    return SimpleNamespace(setup=setup, op_chain=op_chain, sgd_step=sgd_step, mlp_step=mlp_step,
+                           conv_step=conv_step, matmul=matmul, deep_chain=deep_chain)

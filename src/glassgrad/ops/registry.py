@@ -396,9 +396,7 @@ def _make_node(op, inputs, kw, outs):
     meta = []
     key = 0  # bit i set when input i needs a gradient
     dropped = False
-    i = -1
-    for a in inputs:
-        i += 1
+    for i, a in enumerate(inputs):
         e = None
         if isinstance(a, Tensor) and vjps[i] is not NON_DIFFERENTIABLE:
             if a._base is None:
@@ -465,10 +463,9 @@ class _Plan:
     on the pattern's first use). Backward lays the values a VJP may read out in one list, by slot: the incoming
     gradient, the result, xp, the inputs, then the options and input shapes the VJPs read; `steps` gives, for each
     input that needs a gradient, its VJP and the slots of its arguments (an int for one, an itemgetter for more)."""
-    __slots__ = ("needs", "saves", "steps", "extras")
+    __slots__ = ("saves", "steps", "extras")
 
     def __init__(self, op, needs):
-        self.needs = needs
         want = set()
         extras = []  # (kind, key) of the slots after the inputs: ("kw", name) or ("shape", input index)
         steps = []
@@ -548,10 +545,6 @@ class OpNode(Node):
     """The backward node of a registry op; subclassed once per op so `name()` reads `MulBackward0`."""
     __slots__ = ("_kw", "_meta", "_saved", "_plan")
     _nout_meta = None  # ((shape, dtype) of each output) in the node classes of multi-output ops, which add the slot
-
-    @property
-    def _needs(self):
-        return self._plan.needs
 
     def _release(self):
         if self._saved is not None:

@@ -12,6 +12,8 @@ lists the names before they are loaded, so the namespace reads the same as with 
 import importlib
 import sys
 
+from ._missing import attribute_error
+
 __all__ = ["lazy_attributes"]
 
 
@@ -22,7 +24,8 @@ def lazy_attributes(package, table):
     def __getattr__(name):
         entry = table.get(name)
         if entry is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            # a name PyTorch has here says so (NotImplementedError); others are plain AttributeErrors
+            raise attribute_error(package, name)
         module, attr = entry
         value = importlib.import_module(module, package)
         if attr is not None:

@@ -2,3 +2,7 @@
 from .ops import exported as _exported
 
 globals().update(_exported("special"))
+from ._missing import module_getattr as _module_getattr  # noqa: E402
+
+# a PyTorch name glassgrad lacks raises NotImplementedError naming it (glassgrad._missing)
+__getattr__ = _module_getattr(__name__)

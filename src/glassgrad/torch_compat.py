@@ -2,8 +2,9 @@
 
 An import hook (a `sys.meta_path` finder and loader) answers for `torch` and every `torch.A.B`: it hands
 back the module `glassgrad.A.B` itself, not a copy, so `torch.nn is glassgrad.nn` and a class defined in one
-is the class seen through the other. A name glassgrad lacks (`torch.onnx`, `torch.distributed`) raises
-ModuleNotFoundError saying so.
+is the class seen through the other. A module PyTorch has and glassgrad lacks (`torch.fft`) imports as a
+stand-in whose every name raises NotImplementedError naming it (glassgrad._missing), so a script stops where
+it uses the module, not where it imports it; a name PyTorch lacks too raises ModuleNotFoundError.
 
     >>> import glassgrad
     >>> from glassgrad import torch_compat
@@ -32,6 +33,7 @@ import sys
 import types
 
 import glassgrad
+from glassgrad import _missing
 
 __all__ = ["install", "uninstall", "is_installed", "enabled", "run_script"]
 
@@ -49,8 +51,10 @@ def _target_name(fullname):
 
 
 def _not_implemented(fullname):
-    return ModuleNotFoundError(f"No module named '{fullname}': glassgrad does not implement {fullname}",
-                               name=fullname)
+    msg = f"No module named '{fullname}'"
+    if any(part.startswith("_") for part in fullname.split(".")):
+        msg += f": glassgrad does not implement PyTorch's internal module {fullname}"
+    return ModuleNotFoundError(msg, name=fullname)
 
 
 def _resolve(fullname, target):
@@ -73,8 +77,16 @@ def _resolve(fullname, target):
     except ModuleNotFoundError:
         found = None
     if found is None:
-        raise _not_implemented(fullname)
+        return _placeholder(fullname)
     return importlib.import_module(target)
+
+
+def _placeholder(fullname):
+    """A stand-in module for a PyTorch module glassgrad lacks (`torch.fft`): importing it works, using any of its
+    names raises NotImplementedError naming that name. Names PyTorch does not have either are not found."""
+    if not _missing.is_torch_submodule(fullname):
+        raise _not_implemented(fullname)
+    return _missing.Unimplemented(fullname)
 
 
 class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -83,13 +95,33 @@ class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         name = _target_name(fullname)
         if name is None:
-            return None
+            return self._find_missing(fullname, path)
         module = _resolve(fullname, name)
+        return self._spec(fullname, module)
+
+    def _spec(self, fullname, module):
         spec = importlib.machinery.ModuleSpec(fullname, self, is_package=hasattr(module, "__path__"))
         # NOTE: the import system stamps our spec onto the module it loads; exec_module puts the original back,
         # so glassgrad's modules keep their own identity (reload, pickle and pkgutil read __spec__).
-        spec.loader_state = (module, module.__spec__)
+        spec.loader_state = (module, module.__spec__ if module.__spec__ is not None else spec)
+        if isinstance(module, _missing.Unimplemented):
+            _placeholders.append(fullname)
         return spec
+
+    def _find_missing(self, fullname, path):
+        """`from torch.nn import X` imports `glassgrad.nn.X` when glassgrad.nn has no X: where PyTorch has X,
+        say so there (a stand-in for a module, NotImplementedError for anything else) rather than let Python
+        report a bare "cannot import name"."""
+        if not fullname.startswith(TARGET + ".") or importlib.machinery.PathFinder.find_spec(fullname, path):
+            return None
+        parent, _, child = fullname.rpartition(".")
+        torch_name = _missing.torch_name(fullname)
+        if _missing.is_torch_submodule(torch_name):
+            return self._spec(fullname, _missing.Unimplemented(torch_name))
+        err = _missing.attribute_error(parent, child)
+        if isinstance(err, _missing.NotImplementedByGlassgrad):
+            raise err
+        return None
 
     def create_module(self, spec):
         return spec.loader_state[0]
@@ -103,6 +135,7 @@ class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 _finder = None
 _aliases = set()  # the sys.modules names this hook made
+_placeholders = []  # the stand-in modules it made, by import name (their parents hold them as attributes)
 _saved = {}  # the `torch...` modules that were in sys.modules when the hook was installed
 
 
@@ -144,8 +177,21 @@ def uninstall():
         if name in _aliases or getattr(mod, "__name__", "").split(".")[0] == TARGET:
             del sys.modules[name]
     _aliases.clear()
+    _drop_placeholders()
     sys.modules.update(_saved)
     _saved.clear()
+
+
+def _drop_placeholders():
+    """The import system set each stand-in as an attribute of its parent (`glassgrad.fft`): remove them, so
+    that glassgrad outside the hook is as it was."""
+    for name in _placeholders:
+        mod = sys.modules.pop(name, None)
+        parent, _, child = name.rpartition(".")
+        holder = sys.modules.get(_target_name(parent) or parent)
+        if isinstance(mod, _missing.Unimplemented) and holder is not None and holder.__dict__.get(child) is mod:
+            delattr(holder, child)
+    _placeholders.clear()
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from . import inplace as IP
 from . import unary, activation, sorting, decomposition, scatter, layout, conv, pool, layers, loss
 from .registry import apply
 from . import device_copy
+from .. import _missing
 
 __all__ = ["E", "R", "S", "L", "I", "C", "IP", "FAMILIES", "exported"]
 
@@ -227,6 +228,12 @@ def _cuda(self, device=None, non_blocking=False, memory_format=None):
     raise AssertionError("Torch not compiled with CUDA enabled")
 
 
+def _tensor_getattr(self, name):
+    """Runs only when normal lookup failed: a Tensor method PyTorch has and glassgrad lacks says so."""
+    raise _missing.class_attribute_error(self, "torch.Tensor", name)
+
+
 _install()
 for _name, _obj in exported("Tensor").items():
     setattr(Tensor, _name, _obj)
+Tensor.__getattr__ = _tensor_getattr

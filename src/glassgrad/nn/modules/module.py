@@ -27,6 +27,7 @@ from ...tensor import Tensor
 from ...explain.events import tracking_event
 from ..._typename import typename as _typename
 from ... import _dtype as D
+from ..._missing import class_attribute_error
 from ..parameter import Parameter, Buffer, is_lazy
 from ._hooks import RemovableHandle, BackwardHook, _WrappedHook, warn_non_full_backward_hook
 
@@ -233,7 +234,7 @@ class Module:
             modules = d["_modules"]
             if name in modules:
                 return modules[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise class_attribute_error(self, "torch.nn.Module", name)
 
     def __setattr__(self, name, value):
         def remove_from(*dicts_or_sets):

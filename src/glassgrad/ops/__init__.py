@@ -8,14 +8,15 @@ methods are installed here, the namespaces by glassgrad/__init__.py, nn/function
 from ..tensor import Tensor
 from . import elementwise as E, reduction as R, shape as S, linalg as L, indexing as I, creation as C
 from . import inplace as IP
-from . import unary, activation, sorting, decomposition, scatter, layout, conv, pool, layers, loss
+from . import unary, activation, sorting, decomposition, scatter, layout, conv, pool, layers, loss, sampling
 from .registry import apply
 from . import device_copy
 from .. import _missing
 
 __all__ = ["E", "R", "S", "L", "I", "C", "IP", "FAMILIES", "exported"]
 
-FAMILIES = (E, unary, R, sorting, L, decomposition, S, layout, I, scatter, C, activation, conv, pool, layers, loss)
+FAMILIES = (E, unary, R, sorting, L, decomposition, S, layout, I, scatter, C, activation, conv, pool, layers, loss,
+            sampling)
 
 
 def exported(namespace):

@@ -1,5 +1,6 @@
-"""glassgrad.save / glassgrad.load: safetensors checkpoints that round-trip exactly, move weights to and from
-PyTorch, never unpickle, and refuse bad files with a clear CheckpointError."""
+"""glassgrad's safetensors checkpoints (serialization.save_safetensors / load_safetensors, and glassgrad.load when it
+is given one): they round-trip exactly, move weights to and from PyTorch, never unpickle, and refuse bad files with a
+clear CheckpointError. PyTorch's own format (what glassgrad.save writes) is tested in test_torch_format.py."""
 import builtins
 import collections
 import io
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import glassgrad
-from glassgrad.serialization import CheckpointError, load, save
+from glassgrad.serialization import CheckpointError, load_safetensors as load, save_safetensors as save
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
@@ -159,15 +160,11 @@ def test_unsupported_objects_raise_type_error(obj, match):
         save(obj, io.BytesIO())
 
 
-def test_cycles_and_pickle_module_are_refused():
+def test_cycles_are_refused():
     cyc = []
     cyc.append(cyc)
-    with pytest.raises(ValueError, match="contains itself"):
+    with pytest.raises(ValueError, match="save_safetensors: obj\\[0\\] contains itself"):
         save(cyc, io.BytesIO())
-    with pytest.raises(TypeError, match="never pickles"):
-        save(1, io.BytesIO(), pickle_module=pickle)
-    with pytest.raises(TypeError, match="never unpickles"):
-        load(io.BytesIO(), pickle_module=pickle)
 
 
 def test_shared_objects_are_saved_as_copies():
@@ -179,15 +176,31 @@ def test_shared_objects_are_saved_as_copies():
 
 
 def test_map_location_and_weights_only():
+    """glassgrad.load reads a safetensors file too (it looks at the first bytes), whatever weights_only says."""
     buf = io.BytesIO()
     save(glassgrad.ones(1), buf)
     for kw in (dict(map_location="cpu"), dict(map_location=glassgrad.device("cpu")), dict(weights_only=False),
                dict(map_location={"cuda:0": "cpu"}), dict(map_location=lambda s, loc: s)):
         buf.seek(0)
-        assert_identical(load(buf, **kw), glassgrad.ones(1))
+        assert_identical(glassgrad.load(buf, **kw), glassgrad.ones(1))
     buf.seek(0)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="Attempting to deserialize object on a CUDA device"):
         load(buf, map_location="cuda")
+
+
+def test_glassgrad_load_reads_safetensors_files(tmp_path):
+    """A path (with or without the .safetensors suffix) or a file object holding a safetensors file, written by
+    save_safetensors or by safetensors.torch.save_file, loads through glassgrad.load."""
+    torch = pytest.importorskip("torch")
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    obj = {"model": _state_dict(), "step": 3}
+    save(obj, tmp_path / "a.ckpt")
+    assert_identical(glassgrad.load(tmp_path / "a.ckpt"), obj)
+    safetensors_torch.save_file({"w": torch.arange(4.).reshape(2, 2)}, str(tmp_path / "t.safetensors"))
+    with open(tmp_path / "t.safetensors", "rb") as fh:
+        got = glassgrad.load(fh)
+    assert list(got) == ["w"]
+    np.testing.assert_array_equal(got["w"].numpy(), np.arange(4.).reshape(2, 2))
 
 
 def test_missing_file_raises_file_not_found(tmp_path):
@@ -218,7 +231,7 @@ def test_load_never_unpickles_or_evaluates(monkeypatch, tmp_path):
         for name in ("loads", "load", "Unpickler"):
             monkeypatch.setattr(mod, name, forbidden)
     buf.seek(0)
-    with pytest.raises(CheckpointError, match="pickle"):
+    with pytest.raises(CheckpointError, match="is a zip archive, as torch.save writes, not a safetensors file"):
         load(buf)
 
 
@@ -272,13 +285,13 @@ def test_text_file_is_not_safetensors(tmp_path):
         _load_bytes(b"hello, this is a text file with no checkpoint in it\n", tmp_path, "notes.txt")
 
 
-def test_torch_pickles_are_refused_with_a_hint(tmp_path):
+def test_torch_checkpoints_are_not_safetensors(tmp_path):
+    """load_safetensors refuses PyTorch's formats, naming them (glassgrad.load reads the zip one)."""
     torch = pytest.importorskip("torch")
-    for legacy in (False, True):
+    for legacy, what in ((False, "a zip archive, as torch.save writes"), (True, "a pickle")):
         path = tmp_path / f"model{int(legacy)}.pt"
         torch.save(torch.nn.Linear(2, 2).state_dict(), path, _use_new_zipfile_serialization=not legacy)
-        with pytest.raises(CheckpointError, match=f"model{int(legacy)}.pt is .*pickle.*glassgrad refuses to "
-                                                  f"unpickle.*safetensors"):
+        with pytest.raises(CheckpointError, match=f"model{int(legacy)}.pt is {what}.*not a safetensors file"):
             load(path)
 
 
@@ -404,7 +417,7 @@ def test_a_corrupted_but_well_formed_file_is_refused(tmp_path, where):
     """A flipped byte that leaves the file parseable (a weight, a key name) must not load silently."""
     path = tmp_path / "c.safetensors"
     state = collections.OrderedDict(weight=glassgrad.arange(6.0).reshape(2, 3), exp_avg=glassgrad.ones(3))
-    glassgrad.save({"model": state, "step": 3}, path)
+    save({"model": state, "step": 3}, path)
     data = bytearray(path.read_bytes())
     if where == "tensor_data":
         data[-5] ^= 0x01
@@ -428,7 +441,7 @@ def test_structure_nodes_with_unexpected_entries_are_refused(tmp_path, mutate, m
     state = collections.OrderedDict(weight=glassgrad.ones(2, 3))
     state._metadata = collections.OrderedDict({"": {"version": 1}})
     path = tmp_path / "s.safetensors"
-    glassgrad.save(state, path)
+    save(state, path)
     arrays = safetensors.numpy.load_file(str(path))
     with open(path, "rb") as fh:
         header = json.loads(fh.read(8 + struct.unpack("<Q", open(path, "rb").read(8))[0])[8:])

@@ -1,4 +1,5 @@
-"""Checkpoints that cannot run code: `glassgrad.save` and `glassgrad.load` in the safetensors format.
+"""The safetensors checkpoint: `save_safetensors` / `load_safetensors` (and what `glassgrad.load` reads when a
+file is not a PyTorch archive).
 
 A file holds the tensors as safetensors entries and, in the safetensors metadata (a string -> string map), the
 structure around them as JSON: dicts (plain or OrderedDict, with their key types and order), lists, tuples,
@@ -10,11 +11,11 @@ loads here as a dict of tensors.
 
     >>> import io, collections
     >>> import glassgrad as torch
-    >>> from glassgrad.serialization import save, load   # also glassgrad.save, glassgrad.load
+    >>> from glassgrad.serialization import save_safetensors, load_safetensors
     >>> buf = io.BytesIO()
-    >>> save({"step": 3, "weights": collections.OrderedDict(w=torch.ones(2, dtype=torch.float64))}, buf)
+    >>> save_safetensors({"step": 3, "weights": collections.OrderedDict(w=torch.ones(2, dtype=torch.float64))}, buf)
     >>> _ = buf.seek(0)
-    >>> out = load(buf)
+    >>> out = load_safetensors(buf)
     >>> out["step"], type(out["weights"]).__name__, out["weights"]["w"]
     (3, 'OrderedDict', tensor([1., 1.], dtype=torch.float64))
 """
@@ -27,10 +28,10 @@ import struct
 
 import numpy as np
 
-from . import _dtype as D
-from .tensor import Tensor
+from .. import _dtype as D
+from ..tensor import Tensor
 
-__all__ = ["save", "load", "CheckpointError"]
+__all__ = ["save_safetensors", "load_safetensors", "CheckpointError"]
 
 _STRUCTURE_KEY = "glassgrad"   # the metadata entry holding the structure
 _CHECKSUM_KEY = "glassgrad_sha256"  # a digest of the structure and every tensor's bytes
@@ -45,7 +46,7 @@ _WHAT_FITS = ("tensors, NumPy arrays and scalars, and dicts, OrderedDicts, lists
 
 
 class CheckpointError(RuntimeError):
-    """A file that glassgrad.load cannot turn into an object: not safetensors, truncated, corrupt, or holding
+    """A safetensors file that glassgrad cannot turn into an object: not safetensors, truncated, corrupt, or holding
     a structure that does not match its tensors. Nothing is returned from such a file."""
 
 
@@ -53,14 +54,13 @@ def _safetensors():
     try:
         import safetensors.numpy
     except ImportError:
-        raise ImportError("glassgrad.save and glassgrad.load need the safetensors package: "
+        raise ImportError("glassgrad's safetensors checkpoints need the safetensors package: "
                           "pip install safetensors") from None
     return safetensors
 
 
 # ---- save ---------------------------------------------------------------------------------------
-def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False):
+def save_safetensors(obj, f):
     """Saves `obj` to `f` (a path or a binary file object) as a safetensors file.
 
     `obj` may be a tensor, a NumPy array or scalar, or (nested) dicts, OrderedDicts, lists and tuples of those and
@@ -70,8 +70,6 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     NOTE: tensors that share memory (views of one another, or one tensor reachable twice) are saved as
     independent copies and load as independent tensors: safetensors has no notion of shared storage.
     """
-    if pickle_module is not None:
-        raise TypeError("glassgrad.save never pickles; it does not take a pickle_module")
     sf = _safetensors()
     writer = _Writer()
     flat = _flat_state_dict(obj)
@@ -85,7 +83,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     elif hasattr(f, "write"):
         f.write(data)
     else:
-        raise TypeError(f"glassgrad.save: f must be a path or a binary file object, not {type(f).__name__}")
+        raise TypeError(f"save_safetensors: f must be a path or a binary file object, not {type(f).__name__}")
 
 
 def _flat_state_dict(obj):
@@ -116,7 +114,7 @@ class _Writer:
     def _array(self, arr, path, flat):
         arr = np.asarray(arr)
         if arr.dtype not in D._BY_NP:
-            raise TypeError(f"glassgrad.save: {_path_str(path)} has dtype {arr.dtype}, which glassgrad cannot store")
+            raise TypeError(f"save_safetensors: {_path_str(path)} has dtype {arr.dtype}, which glassgrad cannot store")
         if not arr.flags.c_contiguous:
             # NOTE: safetensors reads the raw buffer; a strided view must be laid out first
             arr = np.array(arr, order="C")
@@ -143,13 +141,13 @@ class _Writer:
             return {"npscalar": self._array(obj, path, flat)}
         if t in (list, tuple, dict, collections.OrderedDict):
             if id(obj) in self._active:
-                raise ValueError(f"glassgrad.save: {_path_str(path)} contains itself")
+                raise ValueError(f"save_safetensors: {_path_str(path)} contains itself")
             self._active.add(id(obj))
             try:
                 return self._container(obj, path, flat)
             finally:
                 self._active.discard(id(obj))
-        raise TypeError(f"glassgrad.save cannot store {t.__module__}.{t.__qualname__} (at {_path_str(path)}); "
+        raise TypeError(f"save_safetensors cannot store {t.__module__}.{t.__qualname__} (at {_path_str(path)}); "
                         f"it stores {_WHAT_FITS}")
 
     def _container(self, obj, path, flat):
@@ -173,31 +171,26 @@ class _Writer:
             return self.encode(key, path)
         if t is tuple:
             return {"tuple": [self._key(k, path) for k in key]}
-        raise TypeError(f"glassgrad.save cannot store a dict key of type {t.__name__} (at {_path_str(path)}); "
+        raise TypeError(f"save_safetensors cannot store a dict key of type {t.__name__} (at {_path_str(path)}); "
                         f"keys may be str, int, float, bool, None or tuples of them")
 
 
 def _is_parameter(t):
-    from .nn.parameter import Parameter
+    from ..nn.parameter import Parameter
     return isinstance(t, Parameter)
 
 
 # ---- load ---------------------------------------------------------------------------------------
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None):
-    """Loads an object saved by `glassgrad.save`, or the tensors of any safetensors file (as a dict), from `f`
+def load_safetensors(f, map_location=None):
+    """Loads an object saved by `save_safetensors`, or the tensors of any safetensors file (as a dict), from `f`
     (a path or a binary file object, read from its current position).
 
-    Raises CheckpointError (a RuntimeError) naming the file and the problem when it is not a safetensors file (a
-    PyTorch pickle checkpoint included: glassgrad never unpickles), is truncated or corrupt, or its structure
-    does not match its tensors; it never returns part of an object.
-
-    `weights_only` is accepted for PyTorch's signature: loading never runs code, whatever its value.
+    Raises CheckpointError (a RuntimeError) naming the file and the problem when it is not a safetensors file, is
+    truncated or corrupt, or its structure does not match its tensors; it never returns part of an object.
     `map_location` may name the CPU (the only device); a dict or a function is accepted and has nothing to do.
     """
-    if pickle_module is not None:
-        raise TypeError("glassgrad.load never unpickles; it does not take a pickle_module")
     if isinstance(map_location, str) or type(map_location).__name__ == "device":
-        from .device import device
+        from ..device import device
         if device(map_location).type == "cuda":
             raise RuntimeError("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
                                "False. If you are running on a CPU-only machine, please use torch.load with "
@@ -211,9 +204,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         name = getattr(f, "name", None) or f"<{type(f).__name__}>"
         data = f.read()
     else:
-        raise TypeError(f"glassgrad.load: f must be a path or a binary file object, not {type(f).__name__}")
+        raise TypeError(f"load_safetensors: f must be a path or a binary file object, not {type(f).__name__}")
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"glassgrad.load: {name} must be opened in binary mode")
+        raise TypeError(f"load_safetensors: {name} must be opened in binary mode")
     data = bytes(data)
     header = _read_header(data, name)
     try:
@@ -266,13 +259,10 @@ def _checksum(structure, arrays):
 def _read_header(data, name):
     """The parsed safetensors header, after the checks that give each kind of bad file its own message."""
     if data[:4] == b"PK\x03\x04":
-        raise CheckpointError(f"{name} is a zip archive, as torch.save writes: a PyTorch checkpoint holds a pickle, "
-                              f"which can run code when loaded, and glassgrad refuses to unpickle. Convert it in "
-                              f"PyTorch with safetensors.torch.save_file(torch.load(path), 'model.safetensors')")
+        raise CheckpointError(f"{name} is a zip archive, as torch.save writes, not a safetensors file: load it with "
+                              f"glassgrad.load")
     if len(data) >= 2 and data[0] == 0x80 and 2 <= data[1] <= 5:
-        raise CheckpointError(f"{name} is a pickle (a legacy torch.save file?): a pickle can run code when loaded, "
-                              f"and glassgrad refuses to unpickle. Convert it in PyTorch with "
-                              f"safetensors.torch.save_file(torch.load(path), 'model.safetensors')")
+        raise CheckpointError(f"{name} is a pickle (a legacy torch.save file?), not a safetensors file")
     if len(data) < 8:
         raise CheckpointError(f"{name} is empty" if not data else
                               f"{name} is truncated: {len(data)} bytes, shorter than a safetensors header")
@@ -307,7 +297,7 @@ def _read_header(data, name):
 
 
 def _tensor(arr):
-    from .ops.creation import from_numpy
+    from ..ops.creation import from_numpy
     return from_numpy(np.array(arr, copy=True))  # own, writable memory (not a view of the file's bytes)
 
 
@@ -344,7 +334,7 @@ class _Reader:
             if node.get("requires_grad"):
                 t.requires_grad_(True)
             if node.get("parameter"):
-                from .nn.parameter import Parameter
+                from ..nn.parameter import Parameter
                 t = Parameter(t, requires_grad=bool(node.get("requires_grad")))
             return t
         if tag == "ndarray":

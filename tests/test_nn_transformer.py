@@ -1,6 +1,9 @@
 """MultiheadAttention and the Transformer modules against PyTorch: same weights (copied through state_dict),
 same outputs, attention weights and gradients, in train mode (dropout 0) and in eval mode, where PyTorch
 takes its fused fast paths; reprs, state_dict keys, warnings and errors are PyTorch's."""
+import copy
+from importlib import import_module
+
 import numpy as np
 import pytest
 
@@ -296,3 +299,207 @@ def test_transformer_matches_torch():
 
 def test_generate_square_subsequent_mask_matches_torch():
     assert_same(lambda lib: lib.nn.Transformer.generate_square_subsequent_mask(3))
+
+
+# ---- Transformer, TransformerDecoder: masks, layouts, activations, fast paths ------------------------------
+def _no_dropout(*mods):
+    """Dropout 0 everywhere, for deterministic train-mode comparisons."""
+    for mod in mods:
+        for m in mod.modules():
+            if type(m).__name__ == "Dropout":
+                m.p = 0.0
+            if type(m).__name__ == "MultiheadAttention":
+                m.dropout = 0.0
+
+
+def _transformer(lib, activation="relu", **kw):
+    act = activation if isinstance(activation, str) else activation(lib)
+    return lib.nn.Transformer(D_MODEL, NHEAD, 2, 2, FF, activation=act, **kw)
+
+
+TGT_KPM = np.array([[False, False, True, True], [False, False, False, False]])
+SRC_KPM = np.array([[False, False, False, True, True], [False, False, False, False, False]])
+
+TRANSFORMER_CASES = {
+    "float-masks": ({}, lambda lib: {"src_mask": lib.tensor(_randn(S, S) * 0.1),
+                                     "tgt_mask": lib.nn.Transformer.generate_square_subsequent_mask(L),
+                                     "memory_mask": lib.tensor(_randn(L, S) * 0.1)}),
+    "bool-masks-padding": ({}, lambda lib: {"tgt_mask": lib.tensor(CAUSAL_BOOL),
+                                            "src_key_padding_mask": lib.tensor(SRC_KPM),
+                                            "tgt_key_padding_mask": lib.tensor(TGT_KPM),
+                                            "memory_key_padding_mask": lib.tensor(SRC_KPM)}),
+    "batch-first-norm-first-gelu": ({"batch_first": True, "norm_first": True, "activation": "gelu"},
+                                    lambda lib: {"tgt_mask": lib.nn.Transformer.generate_square_subsequent_mask(L),
+                                                 "src_key_padding_mask": lib.tensor(SRC_KPM),
+                                                 "tgt_is_causal": True}),
+    "batch-first-padding": ({"batch_first": True},
+                            lambda lib: {"src_key_padding_mask": lib.tensor(SRC_KPM),
+                                         "memory_key_padding_mask": lib.tensor(SRC_KPM),
+                                         "tgt_key_padding_mask": lib.tensor(TGT_KPM)}),
+    "callable-activation-no-bias": ({"activation": lambda lib: lib.nn.functional.silu, "bias": False,
+                                     "layer_norm_eps": 1e-6},
+                                    lambda lib: {"memory_key_padding_mask": lib.tensor(SRC_KPM)}),
+    "module-activation-causal-hints": ({"activation": lambda lib: lib.nn.GELU(approximate="tanh")},
+                                       lambda lib: {"src_mask": lib.nn.Transformer.generate_square_subsequent_mask(S),
+                                                    "src_is_causal": True,
+                                                    "tgt_mask": lib.nn.Transformer.generate_square_subsequent_mask(L),
+                                                    "memory_mask": lib.tensor(np.triu(np.ones((L, S), bool), 2)),
+                                                    "memory_is_causal": False}),
+}
+
+
+def _transformer_inputs(batch_first):
+    src, tgt = _randn(S, N, D_MODEL), _randn(L, N, D_MODEL)
+    if batch_first:
+        src, tgt = src.transpose(1, 0, 2).copy(), tgt.transpose(1, 0, 2).copy()
+    return [src, tgt]
+
+
+@pytest.mark.parametrize("case", list(TRANSFORMER_CASES))
+def test_transformer_masks_and_options_match_torch_in_train_mode(case):
+    ctor, masks = TRANSFORMER_CASES[case]
+    t_mod, g_mod = pair(lambda lib: _transformer(lib, **ctor))
+    _no_dropout(t_mod, g_mod)
+    assert repr(g_mod) == repr(t_mod)
+    compare(t_mod, g_mod, _transformer_inputs(ctor.get("batch_first", False)),
+            lambda mod, lib, src, tgt: mod(src, tgt, **masks(lib)), train=True, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", list(TRANSFORMER_CASES))
+@pytest.mark.parametrize("grad", [False, True])
+def test_transformer_eval_mode_matches_torch_fast_paths(case, grad):
+    # NOTE: in eval mode without grad, PyTorch's encoder runs its fused layer and, for a batch_first padded
+    # batch, the nested-tensor path (padded positions of the memory come out as norm(0))
+    ctor, masks = TRANSFORMER_CASES[case]
+    t_mod, g_mod = pair(lambda lib: _transformer(lib, **ctor))
+    compare(t_mod, g_mod, _transformer_inputs(ctor.get("batch_first", False)),
+            lambda mod, lib, src, tgt: mod(src, tgt, **masks(lib)), train=False, grad=grad, rtol=1e-4, atol=1e-5)
+
+
+def test_transformer_unbatched_input_matches_torch():
+    t_mod, g_mod = pair(lambda lib: _transformer(lib, dropout=0.0))
+    compare(t_mod, g_mod, [_randn(S, D_MODEL), _randn(L, D_MODEL)],
+            lambda mod, lib, src, tgt: mod(src, tgt, tgt_mask=lib.nn.Transformer.generate_square_subsequent_mask(L),
+                                           src_key_padding_mask=lib.tensor(SRC_KPM[0])), train=True, rtol=1e-4)
+
+
+def test_transformer_custom_encoder_and_decoder():
+    def build(lib):
+        enc = lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(D_MODEL, NHEAD, FF, dropout=0.0), 1)
+        dec = lib.nn.TransformerDecoder(lib.nn.TransformerDecoderLayer(D_MODEL, NHEAD, FF, dropout=0.0), 1,
+                                        norm=lib.nn.LayerNorm(D_MODEL))
+        return lib.nn.Transformer(D_MODEL, NHEAD, custom_encoder=enc, custom_decoder=dec)
+    t_mod, g_mod = pair(build)
+    assert repr(g_mod) == repr(t_mod)
+    assert g_mod.encoder.norm is None and g_mod.decoder.norm is not None
+    compare(t_mod, g_mod, _transformer_inputs(False), lambda mod, lib, src, tgt: mod(src, tgt), train=True)
+
+
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True, "norm_first": True, "bias": False},
+                                {"nhead": 1}, {"activation": "gelu", "batch_first": True}],
+                         ids=["default", "batch-first-norm-first-no-bias", "odd-heads", "gelu"])
+def test_transformer_construction_structure_and_warnings_match_torch(kw):
+    def program(lib):
+        kw_ = dict(kw)
+        nhead = kw_.pop("nhead", NHEAD)
+        mod = lib.nn.Transformer(D_MODEL, nhead, 2, 1, FF, **kw_)
+        return (repr(mod), [(k, tuple(v.shape)) for k, v in mod.state_dict().items()],
+                [n for n, _ in mod.named_parameters()], mod.encoder.use_nested_tensor, mod.d_model, mod.nhead,
+                mod.batch_first)
+    assert_same(program)
+
+
+def test_transformer_init_is_xavier_on_matrices_only():
+    mod = glassgrad.nn.Transformer(D_MODEL, NHEAD, 1, 1, FF)
+    w = mod.encoder.layers[0].linear1.weight.detach().numpy()
+    bound = np.sqrt(6 / (D_MODEL + FF))
+    assert np.abs(w).max() <= bound and w.std() > bound / 3
+    # biases and LayerNorm parameters keep their own init
+    assert np.all(mod.encoder.layers[0].norm1.weight.detach().numpy() == 1)
+    assert not mod.decoder.layers[0].self_attn.in_proj_bias.detach().any()
+
+
+TRANSFORMER_ERRORS = [
+    lambda lib: lib.nn.Transformer(D_MODEL, NHEAD, 1, 1, FF)(lib.zeros(S, 2, D_MODEL), lib.zeros(L, 3, D_MODEL)),
+    lambda lib: lib.nn.Transformer(D_MODEL, NHEAD, 1, 1, FF, batch_first=True)(lib.zeros(2, S, D_MODEL),
+                                                                              lib.zeros(3, L, D_MODEL)),
+    lambda lib: lib.nn.Transformer(D_MODEL, NHEAD, 1, 1, FF)(lib.zeros(S, 2, D_MODEL), lib.zeros(L, 2, 4)),
+    lambda lib: lib.nn.Transformer(D_MODEL, NHEAD, 1, 1, FF)(lib.zeros(S, 2, 4), lib.zeros(L, 2, 4)),
+    lambda lib: lib.nn.TransformerDecoderLayer(D_MODEL, NHEAD, FF, activation="tanh"),
+    lambda lib: lib.nn.Transformer(D_MODEL, 3, 1, 1, FF),
+    lambda lib: lib.nn.TransformerDecoderLayer(D_MODEL, NHEAD, FF)(
+        lib.zeros(L, 2, D_MODEL), lib.zeros(S, 2, D_MODEL), tgt_mask=lib.zeros(L, S)),
+    lambda lib: lib.nn.TransformerDecoderLayer(D_MODEL, NHEAD, FF)(
+        lib.zeros(L, 2, D_MODEL), lib.zeros(S, 2, D_MODEL), tgt_is_causal=True),
+    lambda lib: lib.nn.TransformerDecoderLayer(D_MODEL, NHEAD, FF)(
+        lib.zeros(L, 2, D_MODEL), lib.zeros(S, 2, D_MODEL), memory_key_padding_mask=lib.zeros(2, S, dtype=lib.int64)),
+]
+
+
+@pytest.mark.parametrize("program", TRANSFORMER_ERRORS)
+def test_transformer_errors_match_torch(program):
+    t_out, _ = assert_same(program)
+    assert t_out[0] == "raise"
+
+
+def test_transformer_mismatched_mask_types_warn_like_torch():
+    def program(lib):
+        mod = lib.nn.Transformer(D_MODEL, NHEAD, 1, 1, FF, dropout=0.0)
+        src, tgt = lib.zeros(S, 2, D_MODEL), lib.zeros(L, 2, D_MODEL)
+        return mod(src, tgt, src_mask=lib.zeros(S, S), src_key_padding_mask=lib.tensor(SRC_KPM),
+                   tgt_mask=lib.zeros(L, L, dtype=lib.bool), tgt_key_padding_mask=lib.zeros(2, L)).shape
+    assert_same(program)
+
+
+@pytest.mark.parametrize("norm", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_decoder_stack_matches_torch(norm, batch_first):
+    def build(lib):
+        layer = lib.nn.TransformerDecoderLayer(D_MODEL, NHEAD, FF, dropout=0.0, batch_first=batch_first)
+        return lib.nn.TransformerDecoder(layer, 2, norm=lib.nn.LayerNorm(D_MODEL) if norm else None)
+    t_mod, g_mod = pair(build)
+    assert repr(g_mod) == repr(t_mod)
+    tgt, memory = _randn(L, N, D_MODEL), _randn(S, N, D_MODEL)
+    if batch_first:
+        tgt, memory = tgt.transpose(1, 0, 2).copy(), memory.transpose(1, 0, 2).copy()
+
+    def call(mod, lib, tgt, memory):
+        # an additive float causal mask: detected as causal (tgt_is_causal=None), as PyTorch does
+        return mod(tgt, memory, tgt_mask=lib.nn.Transformer.generate_square_subsequent_mask(L),
+                   tgt_key_padding_mask=lib.tensor(TGT_KPM), memory_key_padding_mask=lib.tensor(SRC_KPM))
+    compare(t_mod, g_mod, [tgt, memory], call, train=True)
+    compare(t_mod, g_mod, [tgt, memory], call, train=False, grad=False)
+
+
+@pytest.mark.parametrize("args", [(3,), (1,), (4, None, "float64"), (0,)])
+def test_generate_square_subsequent_mask_sizes_and_dtypes(args):
+    def program(lib):
+        sz, device, dtype = (args + (None, None))[:3]
+        return lib.nn.Transformer.generate_square_subsequent_mask(sz, device=device,
+                                                                 dtype=None if dtype is None else getattr(lib, dtype))
+    assert_same(program)
+
+
+@pytest.mark.parametrize("mask,is_causal", [("causal", None), ("causal", False), ("other", None), (None, True),
+                                            ("bool", None)])
+def test_causal_mask_detection_matches_torch(mask, is_causal):
+    def program(lib):
+        tr = import_module(lib.__name__ + ".nn.modules.transformer")
+        m = {"causal": lib.nn.Transformer.generate_square_subsequent_mask(4), "other": lib.zeros(4, 4),
+             "bool": lib.ones(4, 4, dtype=lib.bool).triu(1), None: None}[mask]
+        return tr._detect_is_causal_mask(m, is_causal, 4)
+    assert_same(program)
+
+
+@pytest.mark.parametrize("cls", ["TransformerEncoderLayer", "TransformerDecoderLayer"])
+@pytest.mark.parametrize("activation", ["gelu", "module", "function"])
+def test_layer_copies_keep_or_reset_activation_like_torch(cls, activation):
+    # NOTE: PyTorch's TransformerDecoderLayer.__setstate__ gives a copy F.relu when the activation is a Module
+    # (it looks for "activation" in the instance dict, where a Module is not); the encoder layer keeps it
+    def program(lib):
+        act = {"gelu": "gelu", "module": lib.nn.GELU(), "function": lib.nn.functional.silu}[activation]
+        layer = getattr(lib.nn, cls)(D_MODEL, NHEAD, FF, activation=act)
+        clone = copy.deepcopy(layer)
+        name = getattr(clone.activation, "__name__", type(clone.activation).__name__)
+        return repr(clone), name, [k for k in vars(clone) if k == "activation"]
+    assert_same(program)

@@ -265,8 +265,6 @@ def test_weight_norm(dim):
     assert_same(program, rtol=1e-5)
 
 
-@bug("the fused weight_norm op is missing: the parametrized weight's grad_fn is MulBackward0, not "
-     "WeightNormInterfaceBackward0")
 def test_weight_norm_grad_fn_name():
     def program(lib):
         m = _PS(lib).weight_norm(_linear(lib))

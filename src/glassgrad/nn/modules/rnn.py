@@ -1,7 +1,9 @@
 """Recurrent layers (RNN, LSTM, GRU and their cells) with PyTorch's parameters, gate order and results.
 
 The layers loop over time steps only: the input projection of every step is one matrix product per layer and
-direction (as PyTorch's CPU kernel does), and each step adds the hidden projection and applies the gates.
+direction (as PyTorch's CPU kernel does), and each step adds the hidden projection and applies the gates. A
+PackedSequence input (nn.utils.rnn) runs each step on the sequences still running at that step, and comes back
+packed, with the final states of every sequence at its own last step.
 
     >>> import glassgrad as torch
     >>> lstm = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
@@ -18,9 +20,9 @@ import warnings
 
 from ...ops import creation as C
 from ...ops.shape import cat, stack
-from ...tensor import Tensor
 from .. import functional as F, init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 from .transformer import (MultiheadAttention, Transformer, TransformerDecoder,  # noqa: F401 (re-exported)
                           TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
@@ -64,6 +66,59 @@ def _gru_cell(gi, state, w_hh, b_hh, w_hr=None):
 
 _CELLS = {"RNN_TANH": _tanh_cell, "RNN_RELU": _relu_cell, "LSTM": _lstm_cell, "GRU": _gru_cell}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _padded_direction(cell, gi, state, weights, reverse):
+    """One direction over every time step of gi (seq, batch, gates); returns (outputs (seq, batch, h), state)."""
+    gi = gi.unbind(0)
+    steps = range(len(gi) - 1, -1, -1) if reverse else range(len(gi))
+    out = [None] * len(gi)
+    for t in steps:
+        state = cell(gi[t], state, *weights)
+        out[t] = state[0]
+    return stack(out), state
+
+
+def _packed_direction(cell, gi, state, weights, reverse, batch_sizes):
+    """One direction over packed rows gi (total, gates), batch_sizes[t] of them at step t; returns (packed
+    outputs (total, h), final state of every sequence).
+
+    Forward in time, a sequence that has ended leaves the batch with its state as its final one; backward in
+    time, a sequence joins the batch at its own last step, from its initial state (PyTorch's PackedLayer and
+    ReversedPackedLayer)."""
+    gi = gi.split(batch_sizes)
+    out = [None] * len(gi)
+    if not reverse:
+        ended = []  # the final states of the sequences that ended, latest first
+        running = batch_sizes[0]
+        for t, size in enumerate(batch_sizes):
+            if size < running:
+                ended.insert(0, tuple(s[size:running] for s in state))
+                state = tuple(s[:size] for s in state)
+                running = size
+            state = cell(gi[t], state, *weights)
+            out[t] = state[0]
+        if ended:
+            state = tuple(cat(parts) for parts in zip(state, *ended))
+        return cat(out), state
+    initial = state
+    running = batch_sizes[-1]
+    if running < initial[0].size(0):
+        state = tuple(s[:running] for s in initial)
+    for t in range(len(gi) - 1, -1, -1):
+        size = batch_sizes[t]
+        if size > running:
+            state = tuple(cat([s, s0[running:size]]) for s, s0 in zip(state, initial))
+            running = size
+        state = cell(gi[t], state, *weights)
+        out[t] = state[0]
+    return cat(out), state
+
+
+def _mini_batch(rnn, input, batch_sizes):
+    if batch_sizes is not None:
+        return int(batch_sizes[0])
+    return input.size(0) if rnn.batch_first else input.size(1)
 
 
 def _reset_uniform(module, hidden_size):
@@ -172,7 +227,7 @@ class RNNBase(Module):
                                f"{input.size(-1)}")
 
     def get_expected_hidden_size(self, input, batch_sizes):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(self, input, batch_sizes)
         num_directions = 2 if self.bidirectional else 1
         size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (self.num_layers * num_directions, mini_batch, size)
@@ -206,29 +261,34 @@ class RNNBase(Module):
             s += ", bidirectional={bidirectional}"
         return s.format(**self.__dict__)
 
-    def _run(self, input, hx):
-        """The time loop on (seq, batch, feature) input; hx is a tuple of (layers * directions, batch, size)
-        states ((h,) or (h, c)). Returns the last layer's output and the tuple of final states."""
+    def _layer_weights(self, index):
+        """(w_ih, w_hh, b_ih, b_hh, w_hr) of layer-direction `index` (None for the absent ones)."""
+        names = self._all_weights[index]
+        w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
+        b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
+        w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
+        return w_ih, w_hh, b_ih, b_hh, w_hr
+
+    def _run(self, input, hx, batch_sizes=None):
+        """The layers over (seq, batch, feature) input, or over packed rows (total, feature) when `batch_sizes`
+        (a list of ints) is given; hx is a tuple of (layers * directions, batch, size) states ((h,) or (h, c)).
+        Returns the last layer's output and the tuple of final states."""
         cell = _CELLS[self.mode]
         num_directions = 2 if self.bidirectional else 1
-        seq_len = input.size(0)
         finals = [[] for _ in hx]
         layer_input = input
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(num_directions):
-                names = self._all_weights[layer * num_directions + direction]
-                w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
-                b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
-                w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
-                gi = F.linear(layer_input, w_ih, b_ih).unbind(0)
-                state = tuple(s[layer * num_directions + direction] for s in hx)
-                steps = range(seq_len - 1, -1, -1) if direction == 1 else range(seq_len)
-                out = [None] * seq_len
-                for t in steps:
-                    state = cell(gi[t], state, w_hh, b_hh, w_hr)
-                    out[t] = state[0]
-                outputs.append(stack(out))
+                index = layer * num_directions + direction
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(index)
+                gi = F.linear(layer_input, w_ih, b_ih)
+                state = tuple(s[index] for s in hx)
+                if batch_sizes is None:
+                    out, state = _padded_direction(cell, gi, state, (w_hh, b_hh, w_hr), direction == 1)
+                else:
+                    out, state = _packed_direction(cell, gi, state, (w_hh, b_hh, w_hr), direction == 1, batch_sizes)
+                outputs.append(out)
                 for final, s in zip(finals, state):
                     final.append(s)
             layer_output = outputs[0] if num_directions == 1 else cat(outputs, -1)
@@ -237,11 +297,27 @@ class RNNBase(Module):
             layer_input = layer_output
         return layer_input, tuple(stack(f) for f in finals)
 
+    def _forward_packed(self, packed, hx, state_sizes):
+        """forward() on a PackedSequence: hx (in the caller's batch order, or None) is put in the packed
+        (sorted) order, and the final states back in the caller's. Returns (PackedSequence, states as hx is)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        single = len(state_sizes) == 1  # RNN, GRU: hx is h; LSTM: hx is (h, c)
+        if hx is None:
+            zeros = tuple(self._zeros(data, int(batch_sizes[0]), size) for size in state_sizes)
+            hx = zeros[0] if single else zeros
+        else:
+            hx = self.permute_hidden(hx, sorted_indices)
+        self._check_packed_args(data, hx, batch_sizes)
+        output, states = self._run(data, (hx,) if single else tuple(hx), [int(b) for b in batch_sizes])
+        states = states[0] if single else states
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), \
+            self.permute_hidden(states, unsorted_indices)
+
+    def _check_packed_args(self, data, hx, batch_sizes):
+        self.check_forward_args(data, hx, batch_sizes)
+
     def _prepare(self, input, name):
         """Checks the input's rank; returns (input as (seq, batch, feature), is_batched, batch size)."""
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: expected a Tensor input (PackedSequence is not supported by glassgrad), got "
-                            f"{type(input).__name__}")
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D "
                              f"{'instead' if name == 'LSTM' else 'tensor instead'}")
@@ -270,6 +346,8 @@ class _SingleStateRNN(RNNBase):
     """RNN and GRU: one hidden state h."""
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, (self.hidden_size,))
         input, is_batched, batch = self._prepare(input, self._name)
         if hx is not None:
             if not is_batched and hx.dim() != 2:
@@ -327,7 +405,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input, batch_sizes):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(self, input, batch_sizes)
         num_directions = 2 if self.bidirectional else 1
         return (self.num_layers * num_directions, mini_batch, self.hidden_size)
 
@@ -343,10 +421,31 @@ class LSTM(RNNBase):
             return hx
         return hx[0].index_select(1, permutation), hx[1].index_select(1, permutation)
 
+    def _check_packed_args(self, data, hx, batch_sizes):
+        """PyTorch's LSTM skips check_forward_args for a PackedSequence: what it checks is what its kernel does,
+        so are the errors (a state of the wrong batch size fails in the first step's addition)."""
+        h, c = hx
+        weights = self._flat_weights
+        # NOTE: the kernel infers projections from h and c having different sizes, then groups the weights
+        per_layer = (4 if self.bias else 2) + (1 if h.size(2) != c.size(2) else 0)
+        if len(weights) % per_layer != 0:
+            raise RuntimeError("got an incorrect number of RNN parameters")
+        num_directions = 2 if self.bidirectional else 1
+        if num_directions == 2 and h.size(0) % 2 != 0:
+            raise RuntimeError("Odd number of params or hiddens given to a bidirectional RNN")
+        if h.size(0) != self.num_layers * num_directions:
+            raise RuntimeError("Expected more hidden states in stacked_rnn")
+        if data.dtype != weights[0].dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {data.dtype.scalar_name} and "
+                               f"{weights[0].dtype.scalar_name}")
+
     def forward(self, input, hx=None):
+        real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+        if isinstance(input, PackedSequence):
+            output, (h_n, c_n) = self._forward_packed(input, hx, (real_hidden_size, self.hidden_size))
+            return output, (h_n, c_n)
         input, is_batched, batch = self._prepare(input, "LSTM")
         if hx is None:
-            real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
             hx = (self._zeros(input, batch, real_hidden_size), self._zeros(input, batch, self.hidden_size))
         elif is_batched:
             if hx[0].dim() != 3 or hx[1].dim() != 3:

@@ -446,6 +446,11 @@ class TransformerEncoderLayer(Module):
         self.activation_relu_or_gelu = _relu_or_gelu(activation)
         self.activation = activation
 
+    def __setstate__(self, state):
+        _module_setstate(self, state)
+        if not hasattr(self, "activation"):  # pickled before `activation` existed
+            self.activation = F.relu
+
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                                _none_or_dtype(src_mask), "src_mask", src.dtype)
@@ -467,6 +472,15 @@ class TransformerEncoderLayer(Module):
     def _ff_block(self, x):
         x = self.linear2(self.dropout(self.activation(self.linear1(x))))
         return self.dropout2(x)
+
+
+def _module_setstate(module, state):
+    """Module.__setstate__ (the state is the instance dict), whether or not Module defines one."""
+    parent = getattr(Module, "__setstate__", None)
+    if parent is None:
+        module.__dict__.update(state)
+    else:
+        parent(module, state)
 
 
 def _relu_or_gelu(activation):
@@ -495,6 +509,15 @@ class TransformerDecoderLayer(Module):
             self, d_model, dim_feedforward, dropout, layer_norm_eps, bias, 3, {"device": device, "dtype": dtype})
         self.norm_first = norm_first
         self.activation = _get_activation_fn(activation) if isinstance(activation, str) else activation
+
+    def __setstate__(self, state):
+        # NOTE: PyTorch tests the state dict, not the module: an `activation` that is a Module lives in
+        # state["_modules"], so a copy (deepcopy, pickle) gets F.relu in its __dict__, which then shadows the
+        # module. TransformerDecoder and Transformer deep-copy their layers: with a Module activation their
+        # decoder layers compute relu (the repr still shows the module). Kept, to give PyTorch's results.
+        if "activation" not in state:
+            state["activation"] = F.relu
+        _module_setstate(self, state)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):

@@ -22,6 +22,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from ..modules.module import Module
 from . import parametrize
+from .weight_norm import _weight_norm, norm_except_dim
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
@@ -174,28 +175,16 @@ def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization
 
 # ---- weight_norm -------------------------------------------------------------------------------
 
-def _norm_except_dim(v, dim):
-    """The 2-norm of `v` over every dimension but `dim`, kept as size-1 dimensions; `dim=-1` is the norm of
-    the whole tensor (PyTorch's norm_except_dim)."""
-    if dim == -1:
-        return v.norm(2)
-    d = dim % v.ndim
-    others = [i for i in range(v.ndim) if i != d]
-    return v.norm(2, dim=others, keepdim=True) if others else v.abs()
-
-
 class _WeightNorm(Module):
     def __init__(self, dim=0):
         super().__init__()
         self.dim = -1 if dim is None else dim
 
     def forward(self, weight_g, weight_v):
-        # NOTE: PyTorch's fused _weight_norm names the node WeightNormInterfaceBackward0; composed here, the
-        # parametrized weight's grad_fn is MulBackward0 (same values and gradients)
-        return weight_v * (weight_g / _norm_except_dim(weight_v, self.dim))
+        return _weight_norm(weight_v, weight_g, self.dim)
 
     def right_inverse(self, weight):
-        return _norm_except_dim(weight, self.dim), weight
+        return norm_except_dim(weight, 2, self.dim), weight
 
 
 def weight_norm(module, name="weight", dim=0):

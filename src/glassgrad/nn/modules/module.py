@@ -17,7 +17,6 @@ One deliberate difference: `load_state_dict` checks every key and shape before i
 failed load never leaves half a model (PyTorch copies module by module and may stop half-way).
 """
 import itertools
-import threading
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
@@ -55,10 +54,6 @@ def _addindent(s_, num_spaces):
     s = [(num_spaces * " ") + line if line.strip() else "" for line in s]
     return first + "\n" + "\n".join(s)
 
-
-# NOTE: load_state_dict collects the copies here while it checks the whole state dict, and runs them only
-# when nothing failed (see Module.load_state_dict).
-_pending = threading.local()
 
 
 def _forward_unimplemented(self, *input):
@@ -545,15 +540,13 @@ class Module:
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        """Checks this module's own entries of `state_dict` and copies them (inside load_state_dict: queues
-        the copies, which run once the whole state dict has been checked)."""
+        """Checks this module's own entries of `state_dict` and copies those that fit."""
         for hook in self._load_state_dict_pre_hooks.values():
             hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         persistent_buffers = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent_buffers.items())
                        if v is not None}
         assign = local_metadata.get("assign_to_params_buffers", False)
-        pending = getattr(_pending, "copies", None)
         for name, param in local_state.items():
             key = prefix + name
             if key in state_dict:
@@ -569,13 +562,13 @@ class Module:
                     error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} "
                                       f"from checkpoint, the shape in current model is {param.shape}.")
                     continue
-                _run_or_defer(pending, _copy_into, self, name, param, input_param, assign)
+                _copy_into(self, name, param, input_param, assign)
             elif strict:
                 missing_keys.append(key)
         extra_state_key = prefix + _EXTRA_STATE_KEY_SUFFIX
         if getattr(self.__class__, "set_extra_state", Module.set_extra_state) is not Module.set_extra_state:
             if extra_state_key in state_dict:
-                _run_or_defer(pending, self.set_extra_state, state_dict[extra_state_key])
+                self.set_extra_state(state_dict[extra_state_key])
             elif strict:
                 missing_keys.append(extra_state_key)
         elif strict and extra_state_key in state_dict:
@@ -594,8 +587,8 @@ class Module:
         """Copies parameters and buffers from `state_dict`; returns `(missing_keys, unexpected_keys)`.
 
         Raises RuntimeError (PyTorch's message) for size mismatches, and with `strict` for missing or
-        unexpected keys. Unlike PyTorch, every entry is checked before anything is copied, so a failed load
-        leaves the module unchanged (load_state_dict post-hooks therefore run before the copies)."""
+        unexpected keys. As in PyTorch, the entries that fit are copied before the error is raised, so a script
+        that catches it goes on with a partly loaded module."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing_keys, unexpected_keys, error_msgs = [], [], []
@@ -623,12 +616,7 @@ class Module:
                                          "expected to return new values, if incompatible_keys need to be "
                                          "modified, it should be done inplace.")
 
-        outer = getattr(_pending, "copies", None)
-        _pending.copies = copies = []
-        try:
-            load(self, state_dict)
-        finally:
-            _pending.copies = outer
+        load(self, state_dict)
         if strict:
             if len(unexpected_keys) > 0:
                 error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
@@ -639,8 +627,6 @@ class Module:
         if len(error_msgs) > 0:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 self.__class__.__name__, "\n\t".join(error_msgs)))
-        for fn, args in copies:
-            fn(*args)
         return _IncompatibleKeys(missing_keys, unexpected_keys)
 
     # ---- hooks ----------------------------------------------------------------------------
@@ -818,13 +804,6 @@ class Module:
 
 
 _base_call_impl = Module._call_impl
-
-
-def _run_or_defer(pending, fn, *args):
-    if pending is None:
-        fn(*args)
-    else:
-        pending.append((fn, args))
 
 
 def _copy_into(module, name, param, input_param, assign):

@@ -81,6 +81,26 @@ from ._lazy import lazy_attributes as _lazy_attributes  # noqa: E402
 _ON_FIRST_USE = {"nn": (".nn", None), "optim": (".optim", None), "utils": (".utils", None),
                  "serialization": (".serialization", None), "save": (".serialization", "save"),
                  "load": (".serialization", "load")}
+# the compatibility surface scripts touch (devices, AMP, distributed, jit ...), also on first use
+_ON_FIRST_USE.update({name: ("." + name, None) for name in (
+    "amp", "cpu", "distributed", "hub", "jit", "multiprocessing", "onnx", "version")})
+_ON_FIRST_USE.update({"autocast": (".amp", "autocast"), "GradScaler": (".amp", "GradScaler"),
+                      "compile": (".jit._compile", "compile"), "OutOfMemoryError": (".cuda", "OutOfMemoryError")})
+_ON_FIRST_USE.update({name: (".amp.autocast_mode", name) for name in (
+    "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype",
+    "is_autocast_cache_enabled", "set_autocast_cache_enabled", "clear_autocast_cache", "autocast_increment_nesting",
+    "autocast_decrement_nesting", *(f"{verb}_autocast_{short}_{what}" for short in ("cpu", "gpu", "xla", "ipu")
+                                    for verb, what in (("get", "dtype"), ("set", "dtype"), ("is", "enabled"),
+                                                       ("set", "enabled")) if (short, what) != ("gpu", "enabled")))})
+_ON_FIRST_USE["accelerator"] = (".accelerator", None)  # torch.accelerator (PyTorch 2.6+): none on this build
+from ._settings import (set_num_threads, get_num_threads, set_num_interop_threads,  # noqa: E402
+                        get_num_interop_threads, set_float32_matmul_precision, get_float32_matmul_precision,
+                        use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+                        is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+                        get_deterministic_debug_mode)
 __getattr__, __dir__ = _lazy_attributes(__name__, _ON_FIRST_USE)
 # `from glassgrad import *` gives what it gave when those were imported here
-__all__ = sorted({name for name in globals() if not name.startswith("_")} | set(_ON_FIRST_USE))
+# (of the deferred modules only those it always gave: PyTorch's `from torch import *` binds no submodules, and a
+# star-imported `multiprocessing` would shadow the standard library's)
+__all__ = sorted({name for name in globals() if not name.startswith("_")} | {"nn", "optim", "utils", "serialization"}
+                 | {name for name, (_, attr) in _ON_FIRST_USE.items() if attr is not None})

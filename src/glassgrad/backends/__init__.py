@@ -79,3 +79,12 @@ def _raise_malloc_thresholds():
 
 
 _raise_malloc_thresholds()
+
+
+# ---- torch.backends: the flag modules of PyTorch's backends (cudnn, cuda, mps ...) ------------------------------
+# NOTE: imported on first use (`torch.backends.cudnn.benchmark = True` right after `import torch` works); they are
+# not glassgrad's array backends, only switches that scripts set and read.
+from .._lazy import lazy_attributes as _lazy_attributes  # noqa: E402
+
+__getattr__, __dir__ = _lazy_attributes(__name__, {name: ("." + name, None) for name in (
+    "cpu", "cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp", "opt_einsum")})

@@ -17,4 +17,6 @@ from .._lazy import lazy_attributes as _lazy_attributes  # noqa: E402
 # first use: they are a fifth of `import glassgrad.nn`. The names are modules.rnn.__all__ (a test checks it).
 _RNN = ("RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
         "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer")
-__getattr__, __dir__ = _lazy_attributes(__name__, {name: (".modules.rnn", name) for name in _RNN})
+# nn.parallel (DataParallel, DistributedDataParallel) on first use too: it brings glassgrad.distributed
+_PARALLEL = {"parallel": (".parallel", None), "DataParallel": (".parallel", "DataParallel")}
+__getattr__, __dir__ = _lazy_attributes(__name__, {**{name: (".modules.rnn", name) for name in _RNN}, **_PARALLEL})

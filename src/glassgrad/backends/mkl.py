@@ -1,0 +1,11 @@
+"""torch.backends.mkl: PyTorch's x86 CPU build links MKL and says so; glassgrad reports the same."""
+__all__ = ["is_available"]
+
+
+def is_available():
+    return True
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__)

@@ -1,9 +1,9 @@
 """glassgrad.nn.init: fill a tensor in place from a distribution, without recording a graph.
 
-Every function runs under `no_grad`, writes through `Tensor.copy_` / `fill_` (so the tensor's version counter
-moves, as in PyTorch) and returns the tensor it was given. The numbers come from glassgrad's generator
-(`glassgrad.manual_seed`, or `generator=`), which does not reproduce PyTorch's streams; the distributions, bounds,
-errors and warnings are PyTorch's.
+Every function runs under `no_grad`, writes in place (so the tensor's version counter moves, as in PyTorch) and
+returns the tensor it was given. The random ones make the same calls PyTorch's make (Tensor.uniform_, normal_,
+randperm ...), so a seeded initialisation gives PyTorch's numbers (orthogonal_ up to the last bits of the QR
+decomposition, which LAPACK builds compute differently).
 
     >>> import glassgrad as torch
     >>> w = torch.empty(3, 5)
@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype as D
 from ..autograd.grad_mode import no_grad
 from ..tensor import _new
 from ..ops import creation as C
@@ -28,9 +27,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "kaiming_normal", "orthogonal", "sparse"]
 
 
-# ---- the in-place random fillers (PyTorch's Tensor.uniform_ / Tensor.normal_) ---------------------------
-# NOTE: glassgrad's Tensor has no uniform_/normal_ methods yet; these are their semantics (kernel names in the
-# errors included), drawn in float64 from the generator's PCG64 stream and rounded to the tensor's dtype.
+# ---- the in-place random fillers: PyTorch's Tensor.uniform_ / normal_ under no_grad --------------------------
 def _write(tensor, arr):
     with no_grad():
         tensor.copy_(_new(np.ascontiguousarray(arr, dtype=tensor._dtype.np), tensor._dtype))
@@ -39,12 +36,12 @@ def _write(tensor, arr):
 
 def _fill_uniform(tensor, a, b, generator):
     with no_grad():
-        return C.uniform_(tensor, a, b, generator=generator)
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def _fill_normal(tensor, mean, std, generator):
     with no_grad():
-        return C.normal_(tensor, mean, std, generator=generator)
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def _no_grad_fill_(tensor, val):
@@ -120,20 +117,48 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator):
+    """PyTorch's two samplers, call for call: when [a, b] holds more than 30% of the mass, normal draws with the
+    whole tensor redrawn where a value fell outside; otherwise uniform proposals on [a, b] accepted against the
+    normal density (a uniform's log below the log-density ratio)."""
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may "
-                      "be incorrect.", stacklevel=2)
-    C._float_only(tensor._dtype, "normal_kernel_cpu")
-    # NOTE: inverse-CDF sampling (PyTorch's method before 2.6, the same distribution as its rejection sampler
-    # now): U(cdf(a), cdf(b)) through the normal quantile, in float64, clamped against rounding.
-    lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-    u = C._rng(generator).uniform(2 * lo - 1, 2 * hi - 1, size=tuple(tensor.shape))
-    from ..special import erfinv
-    z = erfinv(_new(u, D.float64))._data
-    return _write(tensor, np.clip(mean + std * math.sqrt(2.0) * z, a, b))
+                      "be incorrect.", stacklevel=3)
+    from ..ops.elementwise import where
+    from ..ops.creation import empty_like
+    with no_grad():
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()  # the bounds in the tensor's dtype
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not mask.any():
+                    break
+                result = where(mask, empty_like(result).normal_(mean, std, generator=generator), result)
+            if tensor is not result:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        candidates = empty_like(tensor)
+        accept_buf = empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)  # the log-density ratio
+        pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+        if pending.any():
+            result = tensor
+            while True:
+                candidates.uniform_(a, b, generator=generator)
+                result = where(pending, candidates, result)
+                candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                pending = where(pending, accept_buf.uniform_(generator=generator).log_().gt(candidates), pending)
+                if not pending.any():
+                    break
+            tensor.copy_(result)
+    return tensor
 
 
 def constant_(tensor, val):
@@ -223,29 +248,32 @@ def orthogonal_(tensor, gain=1, generator=None):
     from .. import linalg
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flattened = C._rng(generator).standard_normal((rows, cols))
-    if rows < cols:
-        flattened = flattened.T
     with no_grad():
-        q, r = linalg.qr(_new(np.ascontiguousarray(flattened), D.float64))
-        q = q * r.diagonal().sign()
+        flattened = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
         if rows < cols:
-            q = q.T
-    return _write(tensor, q._data.reshape(tuple(tensor.shape)) * gain)
+            flattened = flattened.t()
+        q, r = linalg.qr(flattened)
+        q = q * r.diagonal().sign()  # Q made unique: R's diagonal positive
+        if rows < cols:
+            q = q.t()
+        tensor.view_as(q).copy_(q)
+        tensor.mul_(gain)
+    return tensor
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
-    """Fills a 2-D `tensor` with N(0, std**2) values and zeroes ceil(sparsity * rows) random rows of each column."""
+    """Fills a 2-D `tensor` with N(0, std**2) values and zeroes ceil(sparsity * rows) random rows of each column.
+    NOTE: like PyTorch, the rows to zero come from the default generator, whatever `generator` is."""
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
-    rng = C._rng(generator)
-    arr = std * rng.standard_normal((rows, cols))
-    # NOTE: a random permutation of the rows per column, all columns at once: argsort of uniform keys
-    zero_rows = np.argsort(rng.random((rows, cols)), axis=0)[:num_zeros]
-    arr[zero_rows, np.arange(cols)[None, :]] = 0
-    return _write(tensor, arr)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col_idx in range(cols):
+            zero_indices = C.randperm(rows)[:num_zeros]
+            tensor[zero_indices, col_idx] = 0
+    return tensor
 
 
 def _make_deprecate(meth):

@@ -9,6 +9,7 @@ from ..tensor import Tensor
 from . import elementwise as E, reduction as R, shape as S, linalg as L, indexing as I, creation as C
 from . import inplace as IP
 from . import unary, activation, sorting, decomposition, scatter, layout, conv, pool, layers, loss, sampling
+from . import distributions
 from .registry import apply
 from . import device_copy
 from .. import _missing
@@ -16,7 +17,7 @@ from .. import _missing
 __all__ = ["E", "R", "S", "L", "I", "C", "IP", "FAMILIES", "exported"]
 
 FAMILIES = (E, unary, R, sorting, L, decomposition, S, layout, I, scatter, C, activation, conv, pool, layers, loss,
-            sampling)
+            sampling, distributions)
 
 
 def exported(namespace):

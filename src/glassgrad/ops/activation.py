@@ -7,7 +7,7 @@ import math
 import warnings
 
 from .registry import primitive, defvjp, apply, call, records, NON_DIFFERENTIABLE, ZERO_GRAD  # noqa: F401
-from ..backends import get_array_module, quiet
+from ..backends import quiet
 from ..tensor import _wrap_dim
 from . import creation as C, elementwise as E, inplace as IP, unary as U
 
@@ -545,9 +545,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     _float_only(input, "leaky_relu_cpu")
     if not training:
         return _run(RRELU_ if inplace else RRELU, input, {"slope": (lower + upper) / 2}, inplace)
-    xp = get_array_module(input._data)
-    draw = C._rng(None).uniform(lower, upper, input._data.shape)
-    noise = C.tensor(xp.where(input._data <= 0, draw, 1.0).astype(input._dtype.np), dtype=input._dtype)
+    noise = C.tensor(C._rrelu_noise(input._data, lower, upper, input._dtype.np), dtype=input._dtype)
     if inplace:
         return IP.apply_inplace(RRELU_NOISE_, input, (noise,))
     return apply(RRELU_NOISE, (input, noise))

@@ -1,4 +1,5 @@
 """Making tensors: from data, from NumPy, filled, ranges, random; and dtype conversion."""
+import math
 import warnings
 
 import numpy as np
@@ -7,12 +8,16 @@ from .. import _dtype as D
 from ..autograd import grad_mode
 from ..explain.events import tracking_event
 from ..tensor import Tensor, _new, warn_scalar_conversion
-from .registry import primitive, defvjp, apply
+from ..random import draws as _draws
+from ..random.generator import Generator, default_generator
+from .registry import primitive, defvjp
+from .shape import Size
+from . import distributions as _dist
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
            "zeros_like", "ones_like", "empty_like", "full_like", "rand", "randn", "randint", "randperm",
            "rand_like", "randn_like", "randint_like", "manual_seed", "seed", "initial_seed", "Generator",
-           "default_generator", "to"]
+           "default_generator", "to"]  # (the in-place samplers, normal, bernoulli ...: ops/distributions.py)
 
 # Public names by namespace; glassgrad.ops installs them (see ops/__init__.py).
 API = {"torch": (), "Tensor": (), "nn.functional": (), "linalg": (), "special": ()}
@@ -275,50 +280,10 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     return _leaf(np.full(input._data.shape, fill_value, dt.np), dt, requires_grad)
 
 
-# ---- random ------------------------------------------------------------------------------------
-class Generator:
-    """A random source. NOTE: glassgrad draws from NumPy's PCG64, so seeded sequences differ from
-    PyTorch's; reproducing PyTorch's streams is a separate piece of work."""
-
-    def __init__(self, device="cpu"):
-        self._seed = 67280421310721
-        self._numpy_rng = None  # made on the first draw (see _rng)
-        self.device = device
-
-    @property
-    def _rng(self):
-        # NOTE: made on first use, not here: numpy.random (with secrets, hashlib, random) takes ~7 ms to
-        # import, which `import glassgrad` would pay for the default generator
-        if self._numpy_rng is None:
-            self._numpy_rng = np.random.default_rng(self._seed)
-        return self._numpy_rng
-
-    @_rng.setter
-    def _rng(self, rng):
-        self._numpy_rng = rng
-
-    def manual_seed(self, seed):
-        self._seed = int(seed)
-        self._rng = np.random.default_rng(self._seed)
-        return self
-
-    def seed(self):
-        s = int(np.random.SeedSequence().entropy) % (2 ** 63)
-        self.manual_seed(s)
-        return s
-
-    def initial_seed(self):
-        return self._seed
-
-    def get_state(self):
-        raise NotImplementedError("glassgrad does not implement torch.Generator.get_state")
-
-
-default_generator = Generator()
-
-
+# ---- random: PyTorch's CPU streams (glassgrad.random), drawn straight into new tensors ------------------------
 def manual_seed(seed):
-    return default_generator.manual_seed(seed)
+    """Seeds the default generator (glassgrad.random.manual_seed); returns it."""
+    return default_generator.manual_seed(int(seed))
 
 
 def seed():
@@ -329,57 +294,148 @@ def initial_seed():
     return default_generator.initial_seed()
 
 
-def _rng(generator):
-    return (generator or default_generator)._rng
-
-
 def _float_only(dt, kernel):
     if not dt.is_floating_point:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt.scalar_name}'")
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+def _out(t, out):
+    if out is None:
+        return t
+    out.copy_(t)
+    return out
+
+
+def _size_arg(size, kw, fn):
+    """The sizes given positionally or as `size=` (not both)."""
+    if "size" in kw and not size:
+        return (kw.pop("size"),)
+    if kw:
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{next(iter(kw))}'")
+    return size
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, **kw):
     dt = _dt(dtype)
     _float_only(dt, "check_uniform_bounds")
-    # NOTE: drawn in the target precision: a float64 draw rounded to float32 can reach 1.0
-    arr = _rng(generator).random(_size(size), dtype=np.float32 if dt.np == np.float32 else np.float64)
-    return _leaf(arr.astype(dt.np, copy=False), dt, requires_grad)
+    shape = _size(_size_arg(size, kw, "rand"))
+    gen = _dist.draw_generator(generator, "rand")
+    return _out(_leaf(_draws.uniform(gen, math.prod(shape), dt.np).reshape(shape), dt, requires_grad), out)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, **kw):
     dt = _dt(dtype)
     _float_only(dt, "normal_kernel_cpu")
-    arr = _rng(generator).standard_normal(_size(size)).astype(dt.np)
-    return _leaf(arr, dt, requires_grad)
+    shape = _size(_size_arg(size, kw, "randn"))
+    gen = _dist.draw_generator(generator, "randn")
+    return _out(_leaf(_draws.normal(gen, math.prod(shape), dt.np).reshape(shape), dt, requires_grad), out)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    if size is None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high  # the randint(high, size) form
+_RANDINT_TAIL = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+                 "bool pin_memory = False, bool requires_grad = False)\n")
+MSG_RANDINT = ("randint() received an invalid combination of arguments - got ({}), but expected one of:\n"
+               + "".join(f" * ({head}, *, {gen}{_RANDINT_TAIL}" for head in ("int high, tuple of ints size",
+                                                                               "int low, int high, tuple of ints size")
+                         for gen in ("torch.Generator generator, ", "")))
+
+
+def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+            pin_memory=False, **kw):
+    """randint(high, size) or randint(low, high, size): integers in [low, high) (PyTorch's random_(low, high))."""
+    args = list(args) + [kw.pop(k) for k in ("low", "high", "size") if k in kw]
+    if len(args) == 2:
+        args.insert(0, 0)
+    if kw or len(args) != 3 or not isinstance(args[2], (tuple, list, Size)) or \
+            not all(_dist._is_int(a) for a in args[:2]):
+        raise TypeError(MSG_RANDINT.format(", ".join(type(a).__name__ for a in args)))
+    low, high, size = int(args[0]), int(args[1]), _size((args[2],))
+    dt = _dt(dtype, D.int64)
+    t = _new(np.empty(size, dt.np), dt)
+    _dist.random_(t, low, high, generator=generator)
+    return _out(_leaf(t._data, dt, requires_grad), out)
+
+
+_RANDPERM_CPP = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "long"}
+_RANDPERM_FLOAT_MAX = {"float16": ("Half", "2049"), "float32": ("Float", "2^24+1"), "float64": ("Double", "2^53+1")}
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """A random permutation of 0..n-1 (PyTorch's Fisher-Yates over its stream)."""
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dt = _dt(dtype, D.int64)
+    if dt is D.bool_:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if dt.is_floating_point:
+        name, limit = _RANDPERM_FLOAT_MAX[dt.name]
+        if n > {"float16": 2049, "float32": (1 << 24) + 1, "float64": (1 << 53) + 1}[dt.name]:
+            raise RuntimeError(f"n cannot be greater than {limit} for {name} type.")
+    elif n - 1 > np.iinfo(dt.np).max:
+        raise RuntimeError(f"value cannot be converted to type {_RANDPERM_CPP[dt.name]} without overflow")
+    gen = _dist.draw_generator(generator, "randperm")
+    return _out(_leaf(_draws.randperm(gen, n).astype(dt.np), dt, requires_grad), out)
+
+
+def _random_like(input, dtype, memory_format):
+    """(dtype, shape, walk) of a new tensor made like `input`: PyTorch's preserve_format keeps a dense input's
+    memory order, so the values are drawn in that order."""
+    dt = D.to_dtype(dtype) if dtype is not None else input._dtype
+    keep = memory_format is None or "preserve" in str(memory_format)
+    return dt, input._data.shape, _draws.like_layout(input._data) if keep else None
+
+
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    dt, shape, axes = _random_like(input, dtype, memory_format)
+    _float_only(dt, "check_uniform_bounds")
+    gen = _dist.draw_generator(generator, "rand_like")
+    values = _draws.uniform(gen, math.prod(shape), dt.np)
+    return _leaf(_draws.place(values, shape, axes), dt, requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    dt, shape, axes = _random_like(input, dtype, memory_format)
+    _float_only(dt, "normal_kernel_cpu")
+    gen = _dist.draw_generator(generator, "randn_like")
+    values = _draws.normal(gen, math.prod(shape), dt.np, contiguous=axes is None)
+    return _leaf(_draws.place(values, shape, axes), dt, requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
     if high is None:
         low, high = 0, low
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    dt = _dt(dtype, D.int64)
-    arr = _rng(generator).integers(low, high, size=tuple(size)).astype(dt.np)
-    return _leaf(arr, dt, requires_grad)
+    dt, shape, axes = _random_like(input, dtype, memory_format)
+    t = _new(np.empty(shape, dt.np), dt)
+    if axes is not None:
+        t = _new(np.transpose(np.empty(tuple(shape[i] for i in axes), dt.np), np.argsort(axes)), dt)
+    _dist.random_(t, int(low), int(high), generator=generator)
+    return _leaf(np.ascontiguousarray(t._data), dt, requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    dt = _dt(dtype, D.int64)
-    return _leaf(_rng(generator).permutation(n).astype(dt.np), dt, requires_grad)
+def _dropout_keep(like, keep_prob, generator=None):
+    """The keep mask of PyTorch's CPU dropout for an array `like`: bernoulli_(keep_prob) drawn into a tensor made
+    like it (empty_like: its memory order). Feature dropout passes a contiguous (N, C, 1, ...) array."""
+    gen = _dist.draw_generator(generator)
+    return _draws.place(_draws.bernoulli_p(gen, like.size, keep_prob), like.shape, _draws.like_layout(like))
 
 
-def rand_like(input, *, dtype=None, requires_grad=False, **kw):
-    return rand(input._data.shape, dtype=dtype or input._dtype, requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, requires_grad=False, **kw):
-    return randn(input._data.shape, dtype=dtype or input._dtype, requires_grad=requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, **kw):
-    return randint(low, high, input._data.shape, dtype=dtype or input._dtype)
+def _rrelu_noise(x, lower, upper, np_dtype, generator=None):
+    """rrelu's training slopes for the array `x`: PyTorch draws a float64 uniform on [lower, upper] for each element
+    <= 0, in row-major order, and uses 1 elsewhere. Returns them in `np_dtype`."""
+    gen = _dist.draw_generator(generator)
+    neg = x <= 0
+    noise = np.ones(x.shape, np_dtype)
+    if np.dtype(np_dtype) != np.float64:
+        lower, upper = float(np.float32(lower)), float(np.float32(upper))  # the bounds in float32, PyTorch's opmath
+    # NOTE: lower + u * (upper - lower) rounded twice: this kernel is not in the AVX2/FMA-compiled part of PyTorch
+    noise[neg] = _draws.unit_float64(gen, int(neg.sum())) * (upper - lower) + lower
+    return noise
 
 
 # ---- dtype conversion ------------------------------------------------------------------------------
@@ -419,37 +475,3 @@ def _tensor_ctor_data(args, dtype):
             return np.array(a, dtype=dt.np)
         raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
     return np.empty(tuple(int(s) for s in args), dt.np)
-
-
-# ---- in-place random fillers (Tensor.uniform_, normal_ ...) -------------------------------------------------
-def _fill_random(tensor, arr):
-    """Writes `arr` into `tensor` in place, as one copy_: a leaf that requires grad refuses it outside no_grad,
-    and the version counter moves, as with PyTorch's fillers."""
-    from .inplace import copy_
-    return copy_(tensor, _new(np.ascontiguousarray(arr, dtype=tensor._dtype.np), tensor._dtype))
-
-
-def uniform_(self, from_=0, to=1, *, generator=None):
-    _float_only(self._dtype, "check_uniform_bounds")
-    if from_ > to:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={from_:g} > to={to:g}")
-    return _fill_random(self, from_ + (to - from_) * _rng(generator).random(tuple(self._data.shape)))
-
-
-def normal_(self, mean=0, std=1, *, generator=None):
-    _float_only(self._dtype, "normal_kernel_cpu")
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")  # C++'s number format
-    return _fill_random(self, mean + std * _rng(generator).standard_normal(tuple(self._data.shape)))
-
-
-def bernoulli_(self, p=0.5, *, generator=None):
-    return _fill_random(self, _rng(generator).random(tuple(self._data.shape)) < p)
-
-
-def exponential_(self, lambd=1.0, *, generator=None):
-    _float_only(self._dtype, "exponential_cpu")
-    return _fill_random(self, _rng(generator).exponential(1.0 / lambd, tuple(self._data.shape)))
-
-
-API["Tensor"] += ("uniform_", "normal_", "bernoulli_", "exponential_")

@@ -127,7 +127,7 @@ def _check_p(p, cls):
 def _dropout(input, p, train, inplace):
     if not train or p == 0 or input._data.size == 0:
         return input
-    keep = C._rng(None).random(input._data.shape) >= p
+    keep = None if p == 1 else C._dropout_keep(input._data, 1 - p)  # PyTorch's bernoulli_(1 - p) mask, none for p=1
     xp = get_array_module(input._data)
     noise = xp.zeros(input._data.shape, input._dtype.np) if p == 1 else keep.astype(input._dtype.np) / (1 - p)
     noise = _new(noise, input._dtype)

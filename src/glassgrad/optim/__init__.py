@@ -22,10 +22,12 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .adagrad import Adagrad
 from .adadelta import Adadelta
+from .lbfgs import LBFGS
+from .sparse_adam import SparseAdam
 from .._lazy import lazy_attributes as _lazy_attributes
 
 # NOTE: the schedulers are imported on first use of optim.lr_scheduler: they are half of `import glassgrad.optim`
 __getattr__, __dir__ = _lazy_attributes(__name__, {"lr_scheduler": (".lr_scheduler", None)})
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop", "SGD",
-           "lr_scheduler"]
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer", "RAdam", "RMSprop",
+           "SGD", "SparseAdam", "lr_scheduler"]

@@ -98,19 +98,15 @@ def check_backward_validity(inputs):
 
 
 # ---- RNG state ---------------------------------------------------------------------------------
-# NOTE: glassgrad has no get_rng_state/set_rng_state yet; the state is the default generator's NumPy
-# bit-generator state (and the generator object, which manual_seed replaces).
+# The default generator's state as torch.get_rng_state gives it (PyTorch saves and restores the CPU state so, and
+# the recomputation draws the forward's dropout masks again).
 
 def _rng_state():
-    gen = _creation.default_generator
-    return gen._rng, gen._rng.bit_generator.state, gen._seed
+    return _creation.default_generator.get_state()
 
 
 def _set_rng_state(saved):
-    gen = _creation.default_generator
-    rng, state, seed = saved
-    rng.bit_generator.state = state
-    gen._rng, gen._seed = rng, seed
+    _creation.default_generator.set_state(saved)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 
 from ... import _dtype as D
-from ...ops.creation import _rng, zeros, tensor as _tensor
+from ...ops import creation as C
+from ...ops.creation import zeros, tensor as _tensor
 from .. import functional as F
 
 __all__ = ["dropout1d", "dropout2d", "dropout3d", "pixel_shuffle", "pixel_unshuffle", "embedding_bag"]
@@ -22,8 +23,8 @@ def _feature_dropout(input, p, train, inplace):
     if not train or p == 0 or input.numel() == 0:
         return input
     shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
-    keep = _rng(None).random(shape) >= p
-    noise = np.zeros(shape) if p == 1 else keep / (1 - p)
+    # PyTorch's mask: bernoulli_(1 - p) over a new (N, C, 1, ...) tensor, not drawn when p == 1
+    noise = np.zeros(shape) if p == 1 else C._dropout_keep(np.empty(shape, bool), 1 - p) / (1 - p)
     noise = _tensor(noise.astype(input._dtype.np), dtype=input._dtype)
     return input.mul_(noise) if inplace else input * noise
 

@@ -15,7 +15,7 @@ import math
 import warnings
 from typing import Generic, TypeVar
 
-from ...ops.creation import default_generator, randperm
+from ... import default_generator, randperm
 from ...tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
@@ -38,8 +38,9 @@ class Dataset(Generic[_T_co]):
 
 
 class IterableDataset(Dataset[_T_co]):
-    """A stream of samples: subclasses define `__iter__`. glassgrad loads in the main process, so
-    `get_worker_info()` is always None and every sample is yielded once."""
+    """A stream of samples: subclasses define `__iter__`. With `num_workers > 0` every worker iterates its own
+    copy, so each sample comes once per worker unless `__iter__` (or worker_init_fn) uses `get_worker_info()` to
+    give each worker its own share, as in PyTorch."""
 
     def __iter__(self):
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
@@ -185,8 +186,8 @@ def random_split(dataset, lengths, generator=default_generator):
     """Splits `dataset` into non-overlapping random `Subset`s of the given lengths, or of the given fractions
     (summing to 1: each gets floor(frac * len), then the remainder goes one by one, round robin from the first).
 
-    The permutation comes from `generator` (glassgrad's stream, so the subsets differ from PyTorch's for the
-    same seed, but are reproducible for a given glassgrad seed).
+    The permutation is one `randperm(len(dataset), generator=generator)`, as PyTorch draws it, so a given seed
+    splits as PyTorch splits.
     """
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         subset_lengths = []

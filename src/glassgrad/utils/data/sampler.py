@@ -1,7 +1,7 @@
 """Samplers: the order in which a DataLoader visits a map-style dataset, with PyTorch's names and checks.
 
-Random samplers draw from a glassgrad Generator (NumPy's PCG64), so a seed gives a reproducible order that
-differs from PyTorch's for the same seed.
+The random samplers make PyTorch's draws, with the same calls in the same order on the same generators, so a
+seeded program visits its data in PyTorch's order and leaves the generators where PyTorch leaves them.
 
     >>> from glassgrad.utils.data import BatchSampler, SequentialSampler
     >>> list(BatchSampler(SequentialSampler(range(7)), batch_size=3, drop_last=False))
@@ -10,15 +10,18 @@ differs from PyTorch's for the same seed.
 import itertools
 from typing import Generic, TypeVar
 
-import numpy as np
-
-from ... import _dtype as D
-from ...ops.creation import Generator, _rng, as_tensor, randint, randperm
+from ... import Generator, as_tensor, empty, float64, int64, multinomial, randint, randperm
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
 
 _T_co = TypeVar("_T_co", covariant=True)
+
+
+def _draw_seed(generator=None):
+    """One int64 draw, as PyTorch seeds a private generator or a DataLoader's workers:
+    `torch.empty((), dtype=torch.int64).random_(generator=...).item()`."""
+    return empty((), dtype=int64).random_(generator=generator).item()
 
 
 class Sampler(Generic[_T_co]):
@@ -41,13 +44,6 @@ class SequentialSampler(Sampler):
 
     def __len__(self):
         return len(self.data_source)
-
-
-def _fresh_generator():
-    # NOTE: like PyTorch, an unseeded sampler seeds a private generator from the global one, so
-    # `glassgrad.manual_seed(s)` makes its order reproducible.
-    seed = int(randint(0, 2 ** 63 - 1, (1,)).item())
-    return Generator().manual_seed(seed)
 
 
 class RandomSampler(Sampler):
@@ -79,11 +75,18 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
-        generator = self.generator if self.generator is not None else _fresh_generator()
+        if self.generator is None:
+            # NOTE: like PyTorch, an unseeded sampler seeds a private generator from the default one, once per
+            # pass (at the first index drawn), so `manual_seed(s)` makes every epoch's order reproducible
+            generator = Generator()
+            generator.manual_seed(int(_draw_seed()))
+        else:
+            generator = self.generator
         if self.replacement:
+            # drawn in chunks of 32, as PyTorch draws them: the chunking decides which numbers come out
             for _ in range(self.num_samples // 32):
-                yield from randint(high=n, size=(32,), generator=generator).tolist()
-            yield from randint(high=n, size=(self.num_samples % 32,), generator=generator).tolist()
+                yield from randint(high=n, size=(32,), dtype=int64, generator=generator).tolist()
+            yield from randint(high=n, size=(self.num_samples % 32,), dtype=int64, generator=generator).tolist()
         else:
             for _ in range(self.num_samples // n):
                 yield from randperm(n, generator=generator).tolist()
@@ -108,25 +111,6 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-def _multinomial(weights, num_samples, replacement, generator):
-    """`torch.multinomial` for one row of float64 weights, with PyTorch's checks. Without replacement it
-    uses the exponential-race trick PyTorch's CPU kernel uses: the top `num_samples` of weights / Exp(1)."""
-    w = weights._data
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if w.sum() <= 0:
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _rng(generator)
-    if replacement:
-        cdf = np.cumsum(w)
-        out = np.searchsorted(cdf, rng.random(num_samples) * cdf[-1], side="right")
-        return np.minimum(out, len(w) - 1)
-    if num_samples > len(w):
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    keys = w / rng.exponential(size=len(w))
-    return np.argsort(-keys, kind="stable")[:num_samples]
-
-
 class WeightedRandomSampler(Sampler):
     """`num_samples` indices into `weights`, drawn with probabilities proportional to the weights.
 
@@ -142,7 +126,7 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        weights_tensor = as_tensor(weights, dtype=D.float64)
+        weights_tensor = as_tensor(weights, dtype=float64)
         if len(weights_tensor.shape) != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape "
                              f"{tuple(weights_tensor.shape)}")
@@ -152,7 +136,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        yield from _multinomial(self.weights, self.num_samples, self.replacement, self.generator).tolist()
+        yield from multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
 
     def __len__(self):
         return self.num_samples

@@ -82,6 +82,12 @@ def test_pytorch_modules_glassgrad_lacks_import_and_fail_where_used():
             exec("from torch.nn import CTCLoss", {})
         with pytest.raises(ImportError, match="cannot import name 'NoSuch'"):
             exec("from torch.nn import NoSuch", {})
+        # `from M import name` would turn the error into a bare "cannot import name": it keeps its words
+        for stmt, api in [("from torch.fft import rfft", "torch.fft.rfft"),
+                          ("from torch.nn.functional import ctc_loss", "torch.nn.functional.ctc_loss")]:
+            with pytest.raises(NotImplementedError, match=f"^{api} is part of PyTorch's API, but glassgrad"):
+                exec(stmt, {})
+        assert not hasattr(ns["torch"].nn.functional, "ctc_loss")
     assert "fft" not in vars(glassgrad) and "glassgrad.fft" not in sys.modules
     assert sys.modules.get("torch.fft") is real_torch.fft  # the real one, put back
 

@@ -25,7 +25,7 @@ def lazy_attributes(package, table):
         entry = table.get(name)
         if entry is None:
             # a name PyTorch has here says so (NotImplementedError); others are plain AttributeErrors
-            raise attribute_error(package, name)
+            raise attribute_error(package, name, depth=1)
         module, attr = entry
         value = importlib.import_module(module, package)
         if attr is not None:

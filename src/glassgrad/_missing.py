@@ -21,6 +21,7 @@ The error is both a NotImplementedError and an AttributeError: `hasattr(torch, "
 `getattr(torch, "name", default)` stay False and the default, as scripts that test for a feature of a newer
 PyTorch expect, while code that uses the name gets the plain statement.
 """
+import dis
 import importlib
 import sys
 import types
@@ -75,18 +76,35 @@ def _in_torch(owner, name):
     return not name.startswith("__") and (name in _names(owner) or is_torch_submodule(f"{owner}.{name}"))
 
 
-def attribute_error(module_name, name):
-    """The exception for `name` missing from glassgrad's module `module_name`."""
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+def _for_from_import(err, depth):
+    """`from torch.fft import rfft` turns any AttributeError into a bare "cannot import name": when the frame
+    `depth` levels up is executing that statement, the error becomes a plain NotImplementedError, which keeps
+    its words. (hasattr and getattr with a default never come through here: they do not run IMPORT_FROM.)"""
+    if isinstance(err, NotImplementedByGlassgrad):
+        frame = sys._getframe(depth + 1)
+        code = frame.f_code.co_code
+        if 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _IMPORT_FROM:
+            return NotImplementedError(str(err))
+    return err
+
+
+def attribute_error(module_name, name, depth=None):
+    """The exception for `name` missing from glassgrad's module `module_name`. `depth`: how many frames above
+    the caller the attribute access happened, when it may be a `from ... import`."""
     owner = torch_name(module_name)
     if _in_torch(owner, name):
-        return not_implemented(f"{owner}.{name}")
+        err = not_implemented(f"{owner}.{name}")
+        return err if depth is None else _for_from_import(err, depth + 1)
     return AttributeError(f"module {module_name!r} has no attribute {name!r}")
 
 
 def module_getattr(module_name):
     """A module `__getattr__` (PEP 562) that raises `attribute_error` for every miss."""
     def __getattr__(name):
-        raise attribute_error(module_name, name)
+        raise attribute_error(module_name, name, depth=1)
     return __getattr__
 
 
@@ -108,7 +126,7 @@ class Unimplemented(types.ModuleType):
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise not_implemented(f"{self.__name__}.{name}")
+        raise _for_from_import(not_implemented(f"{self.__name__}.{name}"), 1)
 
     def __repr__(self):
         return f"<module {self.__name__!r} (not implemented by glassgrad)>"

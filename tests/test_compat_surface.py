@@ -500,6 +500,16 @@ def _module(lib):
     return Affine()
 
 
+@pytest.fixture
+def keep_torch_distribution_validation():
+    # NOTE: real torch.compile imports torch._dynamo, which switches torch.distributions' argument validation off
+    # for the whole process; later tests in this worker compare against validating PyTorch
+    saved = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(saved)
+
+
+@pytest.mark.usefixtures("keep_torch_distribution_validation")
 def test_compile_arguments():
     def program(lib):
         f = _double
@@ -527,6 +537,7 @@ def test_compile_returns_functions_unchanged():
     assert g(1) == 2 and h(1) == 3 and g.__name__ == "g"
 
 
+@pytest.mark.usefixtures("keep_torch_distribution_validation")
 def test_compiled_module_is_wrapped_as_in_pytorch():
     def program(lib):
         m = _module(lib)

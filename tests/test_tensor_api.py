@@ -1209,3 +1209,14 @@ def test_T_deprecation_warnings_once_per_process(once_warnings):
 def test_list_of_ndarrays_warning_once_per_process(once_warnings):
     torch_out, gg_out = once_warnings
     _compare_steps(torch_out["list_of_ndarrays"], gg_out["list_of_ndarrays"])
+
+
+@pytest.mark.parametrize("shapes", [((2, 1), (3,)), (2, (3, 1)), ((), (4, 1), (1, 5)), ((2,), (3,)),
+                                    ((4, 1), (2, 1, 3), (5,)), ((0,), (1,)), ((0,), (2,))])
+def test_broadcast_shapes(shapes):
+    def program(lib):
+        try:
+            return lib.broadcast_shapes(*shapes)
+        except RuntimeError as e:
+            return str(e)
+    assert_same(program)

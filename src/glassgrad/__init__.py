@@ -16,7 +16,7 @@ from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8
                      get_default_dtype, set_default_dtype, promote_types)
 from ._dtype import float32 as float, float64 as double, float16 as half, int64 as long, int32 as int
 from ._dtype import int16 as short
-from .tensor import Tensor
+from .tensor import Tensor, Size
 from .device import device
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled)
@@ -30,7 +30,7 @@ from .ops.elementwise import (add, sub, mul, div, true_divide, neg, pow, exp, lo
 from .ops.elementwise import sub as subtract, mul as multiply, div as divide, neg as negative, clamp as clip
 from .ops.reduction import sum, mean, argmax, argmin, max, min
 from .ops.linalg import matmul, mm, bmm, mv, dot
-from .ops.shape import (Size, reshape, flatten, squeeze, unsqueeze, transpose, t, permute,
+from .ops.shape import (reshape, flatten, squeeze, unsqueeze, transpose, t, permute,
                         narrow, select, unbind, split, chunk, diagonal, cat, concat, concatenate, stack, clone,
                         movedim, swapaxes, swapdims)
 from .ops.indexing import index_put_ as _index_put_
@@ -45,11 +45,13 @@ autograd.Variable = Tensor
 __version__ = "0.1.0"
 
 
-def is_tensor(obj):
+def is_tensor(obj, /):
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return input.numel()
 
 
@@ -58,8 +60,21 @@ def is_floating_point(input):
 
 
 def broadcast_shapes(*shapes):
-    import numpy as _np
-    return Size(_np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
+    """The shape the given shapes broadcast to, with PyTorch's error naming the first shape that does not fit."""
+    result = []
+    for index, shape in enumerate(shapes):
+        shape = (shape,) if isinstance(shape, _builtins.int) else tuple(shape)
+        if len(shape) > len(result):
+            result[:0] = [1] * (len(shape) - len(result))
+        for dim in _builtins.range(-1, -len(shape) - 1, -1):
+            n = shape[dim]
+            if n != 1 and result[dim] not in (1, n):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {n} at {dim}! Mismatching "
+                                   f"argument at index {index} had {shape}; but expected shape should be "
+                                   f"broadcastable to {result}")
+            if n != 1:
+                result[dim] = n
+    return Size(result)
 
 
 def detach(input):
@@ -73,7 +88,12 @@ def expand_copy(input, *size):
 # every op family's torch-level names (ops/*.py, API["torch"]); last, so the families own their names
 globals().update(_ops.exported("torch"))
 from . import linalg, special, cuda  # noqa: E402
+from ._formats import (pi, e, inf, nan, newaxis, layout, memory_format, strided, sparse_coo,  # noqa: E402
+                       sparse_csr, contiguous_format, channels_last, channels_last_3d, preserve_format)
 from ._typename import typename  # noqa: E402
+from ._legacy import (finfo, iinfo, FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,  # noqa: E402
+                      ShortTensor, CharTensor, ByteTensor, BoolTensor)
+from ._tensor_str import set_printoptions  # noqa: E402
 from ._lazy import lazy_attributes as _lazy_attributes  # noqa: E402
 
 # NOTE: imported on first use (`glassgrad.nn`, `import glassgrad.nn`, `glassgrad.save`), not here: they are a
@@ -93,6 +113,8 @@ _ON_FIRST_USE.update({name: (".amp.autocast_mode", name) for name in (
                                     for verb, what in (("get", "dtype"), ("set", "dtype"), ("is", "enabled"),
                                                        ("set", "enabled")) if (short, what) != ("gpu", "enabled")))})
 _ON_FIRST_USE["accelerator"] = (".accelerator", None)  # torch.accelerator (PyTorch 2.6+): none on this build
+_ON_FIRST_USE["testing"] = (".testing", None)  # torch.testing.assert_close: the op tables load only when asked for
+_ON_FIRST_USE["distributions"] = (".distributions", None)
 from ._settings import (set_num_threads, get_num_threads, set_num_interop_threads,  # noqa: E402
                         get_num_interop_threads, set_float32_matmul_precision, get_float32_matmul_precision,
                         use_deterministic_algorithms, are_deterministic_algorithms_enabled,

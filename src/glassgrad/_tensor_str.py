@@ -1,32 +1,82 @@
-"""Render tensors the way PyTorch's ``repr(tensor)`` does.
+"""Render tensors the way PyTorch's ``repr(tensor)`` does, under the print options of
+``torch.set_printoptions``.
 
 Self-contained on purpose (numpy + stdlib only) so that it can be imported and
-tested without the rest of glassgrad.  The public entry point is
-:func:`format_tensor`; everything else is an implementation detail.
-
-Only PyTorch's *default* print options are reproduced (precision 4, threshold
-1000, edgeitems 3, linewidth 80, automatic scientific mode).
+tested without the rest of glassgrad.  The public entry points are
+:func:`format_tensor` and :func:`set_printoptions`; everything else is an
+implementation detail.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Iterable, List, Sequence
 
 import numpy as np
 
-__all__ = ["format_tensor"]
+__all__ = ["format_tensor", "set_printoptions", "get_printoptions", "printoptions", "PRINT_OPTS"]
 
-PRECISION = 4
-THRESHOLD = 1000  # tensors with more elements than this are summarised
-EDGEITEMS = 3  # items kept at each end of a summarised dimension
-LINEWIDTH = 80
+
+class _PrintOptions:
+    """The current print options (PyTorch's defaults to begin with)."""
+    __slots__ = ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")
+
+    def __init__(self) -> None:
+        self.precision = 4  # digits after the point
+        self.threshold = 1000  # tensors with more elements than this are summarised
+        self.edgeitems = 3  # items kept at each end of a summarised dimension
+        self.linewidth = 80
+        self.sci_mode = None  # None: chosen from the values; True/False: forced
+
+
+PRINT_OPTS = _PrintOptions()
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Sets how tensors print: digits after the point (`precision`), the element count above which a tensor is
+    summarised (`threshold`) and the items kept at each end then (`edgeitems`), the line width, a `profile`
+    ('default', 'short' or 'full') that the other arguments override, and `sci_mode` (True/False forces scientific
+    notation on or off; None, the default, lets the values decide). As in PyTorch, every call sets `sci_mode`.
+
+    >>> import glassgrad as torch
+    >>> torch.set_printoptions(precision=2)
+    >>> torch.tensor([1.12345])
+    tensor([1.12])
+    >>> torch.set_printoptions(profile="default")
+    """
+    opts = PRINT_OPTS
+    if profile is not None and profile in _PROFILES:
+        opts.precision, opts.threshold, opts.edgeitems, opts.linewidth = _PROFILES[profile]
+    if precision is not None:
+        opts.precision = precision
+    if threshold is not None:
+        opts.threshold = threshold
+    if edgeitems is not None:
+        opts.edgeitems = edgeitems
+    if linewidth is not None:
+        opts.linewidth = linewidth
+    opts.sci_mode = sci_mode
+
+
+def get_printoptions() -> dict:
+    """The current print options, as keyword arguments of :func:`set_printoptions`."""
+    return {name: getattr(PRINT_OPTS, name) for name in _PrintOptions.__slots__}
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs):
+    """Print options set for the duration of a ``with`` block."""
+    old = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old)
+
 
 _PREFIX = "tensor("
-# PyTorch omits ``dtype=`` for the default float dtype and for int64/bool,
-# because those are what ``torch.tensor`` infers from Python literals.
-_IMPLIED_DTYPES = frozenset({"float32", "int64", "bool"})
-_DEFAULT_FLOAT = "float32"
 
 # numpy equivalents, used only to coerce an array whose dtype disagrees with
 # the dtype name it is printed under (e.g. a float64 buffer shown as float32).
@@ -79,58 +129,69 @@ class _ElementFormatter:
         mags = np.abs(vals)
         lo, hi = float(mags.min()), float(mags.max())
         self.int_mode = bool(np.all(vals == np.ceil(vals)))
-        # Wide dynamic range or large magnitudes switch to scientific notation;
-        # tiny magnitudes do too, but only when the values are not integral.
-        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
-        if not self.int_mode and lo < 1.0e-4:
-            self.sci_mode = True
+        # Wide dynamic range, large or tiny magnitudes switch to scientific
+        # notation, unless the print options force it on or off.
+        if PRINT_OPTS.sci_mode is None:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        else:
+            self.sci_mode = PRINT_OPTS.sci_mode
 
         # Note: only non-zero finite values size the column; 'nan', 'inf' and
         # '-0.' etc. are padded to it (or overflow it) when printed.
+        precision = PRINT_OPTS.precision
         for v in vals.tolist():
             if self.sci_mode:
-                text = f"{v:.{PRECISION}e}"
+                text = f"{v:.{precision}e}"
             elif self.int_mode:
                 text = f"{v:.0f}."
             else:
-                text = f"{v:.{PRECISION}f}"
+                text = f"{v:.{precision}f}"
             self.width = max(self.width, len(text))
 
     def __call__(self, value) -> str:
         if not self.floating:
             text = str(value)
         elif self.sci_mode:
-            text = f"{value:.{PRECISION}e}"
+            text = f"{value:.{PRINT_OPTS.precision}e}"
         elif self.int_mode:
             text = f"{value:.0f}"
             if math.isfinite(value):  # the trailing '.' marks a float dtype
                 text += "."
         else:
-            text = f"{value:.{PRECISION}f}"
+            text = f"{value:.{PRINT_OPTS.precision}f}"
         return text.rjust(self.width)
 
 
 def _edge_indices(n: int) -> List[int]:
-    return list(range(EDGEITEMS)) + list(range(n - EDGEITEMS, n))
+    edge = PRINT_OPTS.edgeitems
+    return list(range(edge)) + list(range(n - edge, n))
 
 
 def _summarized(arr: np.ndarray) -> np.ndarray:
     """Just the elements that a summarised print shows (the edges of each axis)."""
+    edge = PRINT_OPTS.edgeitems
+    if not edge:
+        # NOTE: PyTorch then sizes the columns from a 1-d tensor whole (its `t[-0:]` is all of it) and from no
+        # element of a larger one
+        return arr if arr.ndim == 1 else arr[(slice(0, 0),) * arr.ndim]
     for axis, n in enumerate(arr.shape):
-        if n > 2 * EDGEITEMS:
+        if n > 2 * edge:
             arr = np.take(arr, _edge_indices(n), axis=axis)
     return arr
 
 
 def _format_row(vec: np.ndarray, indent: int, summarize: bool,
                 fmt: _ElementFormatter) -> str:
-    # Each element costs its width plus ', '; rows wrap to fit LINEWIDTH,
-    # counting from the current indent.
-    per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
-    if summarize and vec.shape[0] > 2 * EDGEITEMS:
+    # Each element costs its width plus ', '; rows wrap to fit the line
+    # width, counting from the current indent.
+    edge = PRINT_OPTS.edgeitems
+    per_line = max(1, (PRINT_OPTS.linewidth - indent) // (fmt.width + 2))
+    if summarize and not edge:
+        items = ["..."]
+    elif summarize and vec.shape[0] > 2 * edge:
         # The ellipsis takes an element's slot when rows are wrapped.
-        items = ([fmt(v) for v in vec[:EDGEITEMS].tolist()] + [" ..."]
-                 + [fmt(v) for v in vec[-EDGEITEMS:].tolist()])
+        items = ([fmt(v) for v in vec[:edge].tolist()] + [" ..."]
+                 + [fmt(v) for v in vec[-edge:].tolist()])
     else:
         items = [fmt(v) for v in vec.tolist()]
     lines = [", ".join(items[i:i + per_line])
@@ -146,8 +207,9 @@ def _format_block(arr: np.ndarray, indent: int, summarize: bool,
         return _format_row(arr, indent, summarize, fmt)
 
     n = arr.shape[0]
-    if summarize and n > 2 * EDGEITEMS:
-        picks = list(range(EDGEITEMS)) + [None] + list(range(n - EDGEITEMS, n))
+    edge = PRINT_OPTS.edgeitems
+    if summarize and n > 2 * edge:
+        picks = list(range(edge)) + [None] + list(range(n - edge, n))
     else:
         picks = list(range(n))
     parts = ["..." if i is None else _format_block(arr[i], indent + 1, summarize, fmt)
@@ -168,7 +230,7 @@ def _append_suffixes(text: str, suffixes: Sequence[str], indent: int) -> str:
     pieces = [text]
     line_len = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if line_len + len(suffix) + 2 > LINEWIDTH:
+        if line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
             pieces.append(",\n" + " " * indent + suffix)
             line_len = indent + len(suffix)
         else:
@@ -178,13 +240,16 @@ def _append_suffixes(text: str, suffixes: Sequence[str], indent: int) -> str:
     return "".join(pieces)
 
 
-def format_tensor(array, dtype_name: str, extras: Iterable[str] = ()) -> str:
+def format_tensor(array, dtype_name: str, extras: Iterable[str] = (),
+                  default_dtype: str = "float32") -> str:
     """Return what PyTorch's ``repr`` prints for a CPU tensor holding ``array``.
 
     ``dtype_name`` is the torch dtype without the ``torch.`` prefix (e.g.
     ``'float64'``).  ``extras`` are pre-formatted trailing items such as
     ``'requires_grad=True'`` or ``'grad_fn=<MulBackward0>'``; they follow any
-    ``size=``/``dtype=`` items, in the order given.
+    ``size=``/``dtype=`` items, in the order given.  ``default_dtype`` is the
+    floating dtype ``torch.tensor`` gives Python floats (``dtype=`` is left out
+    for it, as for int64 and bool, which Python ints and bools give).
     """
     arr = np.asarray(array)
     np_dtype = _NUMPY_DTYPES.get(dtype_name)
@@ -199,13 +264,15 @@ def format_tensor(array, dtype_name: str, extras: Iterable[str] = ()) -> str:
         # (the shape only when it is not the plain (0,)).
         if arr.ndim != 1:
             suffixes.append(f"size={tuple(int(d) for d in arr.shape)}")
-        if dtype_name != _DEFAULT_FLOAT:
+        if dtype_name != default_dtype:
             suffixes.append(f"dtype=torch.{dtype_name}")
         body = "[]"
     else:
-        if dtype_name not in _IMPLIED_DTYPES:
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append(f"size={tuple(int(d) for d in arr.shape)}")
+        if dtype_name not in (default_dtype, "int64", "bool"):
             suffixes.append(f"dtype=torch.{dtype_name}")
-        summarize = arr.size > THRESHOLD
+        summarize = arr.size > PRINT_OPTS.threshold
         shown = _summarized(arr) if summarize else arr
         fmt = _ElementFormatter(shown, floating)
         body = _format_block(arr, indent, summarize, fmt)

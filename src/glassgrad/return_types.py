@@ -3,7 +3,7 @@ PyTorch prints them."""
 import collections
 
 __all__ = ["max", "min", "cummax", "cummin", "median", "sort", "topk", "kthvalue", "slogdet", "linalg_slogdet",
-           "qr", "linalg_qr", "linalg_eigh", "svd", "linalg_svd", "linalg_lstsq"]
+           "qr", "linalg_qr", "linalg_eigh", "svd", "linalg_svd", "linalg_lstsq", "frexp", "nanmedian", "mode", "aminmax", "histogram"]
 
 
 def _make(name, fields):
@@ -33,3 +33,8 @@ linalg_eigh = _make("linalg_eigh", ("eigenvalues", "eigenvectors"))
 svd = _make("svd", ("U", "S", "V"))
 linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
 linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+frexp = _make("frexp", ("mantissa", "exponent"))
+nanmedian = _make("nanmedian", ("values", "indices"))
+mode = _make("mode", ("values", "indices"))
+aminmax = _make("aminmax", ("min", "max"))
+histogram = _make("histogram", ("hist", "bin_edges"))

@@ -5,6 +5,8 @@ require grad have `_requires_grad` set and get an AccumulateGrad node on first u
 root `_base` and a `_view` record (how to re-derive them from any array shaped like the base), so an
 in-place op on a view can rewrite the base's history.
 """
+import math
+import operator
 import re
 import warnings
 import weakref
@@ -17,7 +19,7 @@ from .autograd.graph import AccumulateGrad, VersionCounter, add_hook
 from .device import cpu as _cpu
 from .explain.events import tracking_event
 
-__all__ = ["Tensor", "ViewInfo"]
+__all__ = ["Tensor", "ViewInfo", "Size"]
 
 _ndarray = np.ndarray
 _gstate = grad_mode.state
@@ -37,6 +39,8 @@ MSG_NONLEAF_FLAG = (
     "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
 MSG_INT_REQUIRES_GRAD = "only Tensors of floating point and complex dtype can require gradients"
 MSG_INT_REQUIRES_GRAD_ = "only Tensors of floating point dtype can require gradients"
+MSG_PIN_DEVICE = "The argument 'device' of Tensor.{}() is deprecated. Please do not pass this argument."
+_MISSING = object()  # an argument not given (new_tensor/new_full name what is missing, as PyTorch does)
 
 
 class ViewInfo:
@@ -56,7 +60,7 @@ class ViewInfo:
 class _Extra:
     """Rarely used per-tensor state, kept out of the hot slots."""
     __slots__ = ("accum", "hooks", "retains_grad", "inference", "post_accumulate_hooks", "prov", "origin",
-                 "device")
+                 "device", "pinned")
 
     def __init__(self):
         self.prov = None  # the explain record of the cut this tensor came from (explain/record.py)
@@ -67,6 +71,7 @@ class _Extra:
         self.inference = False
         self.post_accumulate_hooks = None
         self.device = None  # set by ops/device_copy.py for tensors on an emulated GPU
+        self.pinned = False  # a pin_memory() copy (only with CUDA emulated)
 
 
 def _extra(t):
@@ -76,16 +81,24 @@ def _extra(t):
     return e
 
 
+def _read_only(name):
+    def setter(self, value):
+        raise AttributeError(f"attribute '{name}' of 'torch._C.TensorBase' objects is not writable")
+    return setter
+
+
 class Tensor:
     __slots__ = ("_data", "_dtype", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vc",
                  "_base", "_view", "_extra", "__weakref__", "__dict__")
     # NOTE: NumPy must hand binary operators with a Tensor operand back to the Tensor.
     __array_priority__ = 1000
 
-    def __init__(self, *args, dtype=None, device=None):
-        from .ops.creation import _tensor_ctor_data
-        data = _tensor_ctor_data(args, dtype)
-        _init(self, data, D.from_numpy_dtype(data.dtype))
+    def __init__(self, *args, **kwargs):
+        # torch.Tensor(...): PyTorch's legacy constructor (sizes, data, or a tensor to alias; see _legacy.py)
+        from ._legacy import construct
+        made = construct(None, args, kwargs)
+        for name in _FIELDS:
+            setattr(self, name, getattr(made, name))
 
     # ---- autograd state -------------------------------------------------------------------
     @property
@@ -269,7 +282,7 @@ class Tensor:
 
     @property
     def shape(self):
-        return _size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
@@ -329,6 +342,117 @@ class Tensor:
 
     def untyped_storage(self):
         raise NotImplementedError("glassgrad does not implement torch.Tensor.untyped_storage")
+
+    # a tensor's storage is the memory of its root base (see ops/counting.py, as_strided)
+    def storage_offset(self, *args):
+        if args:
+            raise TypeError(f"TensorBase.storage_offset() takes no arguments ({len(args)} given)")
+        root = self._base if self._base is not None else self
+        return (self.data_ptr() - _lowest_address(root._data)) // self._data.itemsize
+
+    nbytes = property(lambda self: self._data.size * self._dtype.itemsize, _read_only("nbytes"))
+    itemsize = property(lambda self: self._dtype.itemsize, _read_only("itemsize"))
+    is_cpu = property(lambda self: self.device.type == "cpu", _read_only("is_cpu"))
+
+    is_mps = False
+    is_xpu = False
+
+    def pin_memory(self, device=None):
+        from .device import is_cuda_emulated
+        if device is not None:
+            warnings.warn(MSG_PIN_DEVICE.format("pin_memory"), DeprecationWarning, stacklevel=2)
+            warnings.warn(MSG_PIN_DEVICE.format("is_pinned"), DeprecationWarning, stacklevel=2)
+            if not is_cuda_emulated():
+                from ._legacy import NO_CUDA_LIBRARY
+                raise RuntimeError(NO_CUDA_LIBRARY)
+        elif not is_cuda_emulated():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        if self.is_pinned():
+            return self
+        out = self.clone()  # NOTE: with CUDA emulated, a pinned copy as on a GPU machine (a label only)
+        _extra(out).pinned = True
+        return out
+
+    def is_pinned(self, device=None):
+        if device is not None:
+            warnings.warn(MSG_PIN_DEVICE.format("is_pinned"), DeprecationWarning, stacklevel=2)
+        return self._extra is not None and self._extra.pinned
+
+    def share_memory_(self):
+        # NOTE: NumPy memory is already visible to forked workers; the mark is kept per memory block, as PyTorch
+        # keeps it per storage (views and detached aliases report it too)
+        owner = _memory_owner(self._data)
+        _shared[id(owner)] = owner
+        return self
+
+    def is_shared(self):
+        owner = _memory_owner(self._data)
+        return _shared.get(id(owner)) is owner
+
+    def apply_(self, callable):
+        """Replaces every element by `callable(element)`, in Python (slow, as in PyTorch)."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() "
+                               "instead.")
+        from ._legacy import map_elements
+        map_elements(self, callable, ())
+        return self
+
+    def map_(self, tensor, callable):
+        """Replaces every element by `callable(element, other_element)`, `tensor` broadcast to this shape."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call map_() on Variable that requires grad. Use var.detach().map_() instead.")
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"map_(): argument 'other' (position 1) must be Tensor, not {type(tensor).__name__}")
+        if tensor._dtype is not self._dtype:
+            raise TypeError(f"map_: expected {self._dtype.legacy_type} for 'other' (got {tensor._dtype.legacy_type})")
+        from ._legacy import map_elements
+        map_elements(self, callable, (tensor.detach().expand(self._data.shape)._data,))
+        return self
+
+    def type(self, *args, **kwargs):
+        from ._legacy import tensor_type
+        if len(args) > 2:
+            raise TypeError(f"type() takes from 0 to 2 positional arguments but {len(args)} were given")
+        return tensor_type(self, *args, **kwargs)
+
+    def type_as(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self.type(other.type())
+
+    def view_as(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"view_as(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return self.view(other._data.shape)
+
+    # new_*: the dtype and device of this tensor unless given; never its requires_grad (see _legacy.py)
+    def new_tensor(self, data=_MISSING, dtype=None, device=None, requires_grad=False, layout=None,
+                   pin_memory=False):
+        from ._legacy import new_tensor
+        return new_tensor(self, data, dtype, device, requires_grad)
+
+    def new_zeros(self, *size, **options):
+        from ._legacy import new_filled
+        return new_filled(self, "new_zeros", size, options, 0)
+
+    def new_ones(self, *size, **options):
+        from ._legacy import new_filled
+        return new_filled(self, "new_ones", size, options, 1)
+
+    def new_empty(self, *size, **options):
+        from ._legacy import new_filled
+        return new_filled(self, "new_empty", size, options, None)
+
+    def new_full(self, size=_MISSING, fill_value=_MISSING, **options):
+        missing = [n for n, v in (("size", size), ("fill_value", fill_value)) if v is _MISSING]
+        if missing:
+            # NOTE: PyTorch's own wording, whose plural is the other way round
+            quoted = ", ".join(f'"{n}"' for n in missing)
+            raise TypeError(f"new_full() missing {len(missing)} required positional "
+                            f"{'argument' if len(missing) > 1 else 'arguments'}: {quoted}")
+        from ._legacy import new_filled
+        return new_filled(self, "new_full", (size,), options, fill_value)
 
     def is_view(self):
         return self._base is not None
@@ -432,7 +556,7 @@ class Tensor:
             extras.append(f"grad_fn=<{type(fn).__name__}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        return format_tensor(self._data, self._dtype.name, tuple(extras))
+        return format_tensor(self._data, self._dtype.name, tuple(extras), D.get_default_dtype().name)
 
     __str__ = __repr__
 
@@ -501,13 +625,88 @@ def _new(data, dtype, grad_fn=None, output_nr=0):
     return t
 
 
+class Size(tuple):
+    """torch.Size: the shape of a tensor, a tuple of ints that prints as `torch.Size([2, 3])`. Slices, sums and
+    repeats of it are Sizes too.
+
+    >>> import glassgrad as torch
+    >>> s = torch.ones(2, 3).shape
+    >>> s, s[1:], (4,) + s, s.numel()
+    (torch.Size([2, 3]), torch.Size([3]), torch.Size([4, 2, 3]), 6)
+    """
+    __slots__ = ()
+
+    def __new__(cls, sizes=()):
+        items = []
+        for i, n in enumerate(sizes):
+            try:
+                # as PyTorch takes them: ints, bools and one-element integer tensors as ints, NumPy ints as they are
+                if isinstance(n, Tensor):
+                    n = n.__index__()
+                elif isinstance(n, bool):
+                    n = int(n)
+                elif not isinstance(n, int):
+                    operator.index(n)  # raises for what is not an integer; NumPy ints stay as they are
+                items.append(n)
+            except TypeError:
+                name = "Tensor" if isinstance(n, Tensor) else type(n).__name__
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{name}')") from None
+        return tuple.__new__(cls, items)
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        return math.prod(self)
+
+    def __getitem__(self, item):
+        r = tuple.__getitem__(self, item)
+        return _tuple_new(Size, r) if isinstance(item, slice) else r
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to torch.Size")
+        return _tuple_new(Size, tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        # NOTE: `(4,) + size` reaches here (Python asks a subclass's reflected method first) and is a Size too
+        if isinstance(other, list):
+            raise TypeError('can only concatenate list (not "torch.Size") to list')
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _tuple_new(Size, other + tuple(self))
+
+    def __mul__(self, n):
+        return _tuple_new(Size, tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
+
+_tuple_new = tuple.__new__
+
+
 def _size(shape):
-    """torch.Size(shape). NOTE: ops/shape.py imports this module, so Size is bound on the first call (an import
-    statement in `shape` itself costs importlib's bookkeeping on every read)."""
-    global _size
-    from .ops.shape import Size
-    _size = Size
-    return Size(shape)
+    """torch.Size(shape) of a NumPy shape (a tuple of ints: no checks needed, on every `.shape`)."""
+    return _tuple_new(Size, shape)
+
+
+def _lowest_address(a):
+    """The lowest address an array's elements occupy (NumPy strides may be negative, PyTorch's are not)."""
+    return a.__array_interface__["data"][0] + sum((n - 1) * st for n, st in zip(a.shape, a.strides) if st < 0 and n)
+
+
+def _memory_owner(a):
+    """The array that owns the memory `a` views."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+_shared = weakref.WeakValueDictionary()  # id(memory owner) -> owner, for the blocks share_memory_() marked
 
 
 def _wrap_dim(dim, ndim):

@@ -10,6 +10,17 @@ __all__ = ["functional", "Parameter", "Buffer", "UninitializedParameter", "Unini
            "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 from .modules.layers import *      # noqa: F401,F403  (Linear, Conv, norms, activations, losses ...)
+# issue 7 (fill): padding, 3-D and LP pooling, unpooling, fold, RMSNorm, LRN, alpha dropout, channel shuffle,
+# margin losses, lazy conv / norm layers
+from .modules.padding import *             # noqa: F401,F403,E402
+from .modules.pooling3d import *           # noqa: F401,F403,E402
+from .modules.fold import *                # noqa: F401,F403,E402
+from .modules.rmsnorm import *             # noqa: F401,F403,E402
+from .modules.local_response_norm import * # noqa: F401,F403,E402
+from .modules.alpha_dropout import *       # noqa: F401,F403,E402
+from .modules.channelshuffle import *      # noqa: F401,F403,E402
+from .modules.margin_losses import *       # noqa: F401,F403,E402
+from .modules.lazy_layers import *         # noqa: F401,F403,E402
 from . import init, utils          # noqa: E402
 from .._lazy import lazy_attributes as _lazy_attributes  # noqa: E402
 

@@ -9,15 +9,20 @@ from ..tensor import Tensor
 from . import elementwise as E, reduction as R, shape as S, linalg as L, indexing as I, creation as C
 from . import inplace as IP
 from . import unary, activation, sorting, decomposition, scatter, layout, conv, pool, layers, loss, sampling
-from . import distributions
+from . import distributions, counting, memory_formats, special_math, reshaping, statistics, scans, distances
+from . import factories, assembly, products, pool3d, noise, cross_channel, rms_norm, margin_losses, upsample
 from .registry import apply
 from . import device_copy
 from .. import _missing
 
 __all__ = ["E", "R", "S", "L", "I", "C", "IP", "FAMILIES", "exported"]
 
+# NOTE: order matters where two families export one name: the later one wins (memory_formats' clone/to/contiguous
+# take memory_format=, counting's as_strided)
 FAMILIES = (E, unary, R, sorting, L, decomposition, S, layout, I, scatter, C, activation, conv, pool, layers, loss,
-            sampling, distributions)
+            sampling, distributions, counting, memory_formats, special_math, reshaping, statistics, scans,
+            distances, factories, assembly, products, pool3d, noise, cross_channel, rms_norm, margin_losses,
+            upsample)
 
 
 def exported(namespace):
@@ -158,7 +163,6 @@ def _install():
     T.expand, T.expand_as, T.narrow, T.select, T.unbind = S.expand, S.expand_as, S.narrow, S.select, S.unbind
     T.split, T.chunk, T.diagonal, T.unfold, T.movedim = S.split, S.chunk, S.diagonal, S.unfold, S.movedim
     T.clone, T.contiguous = S.clone, S.contiguous
-    T.view_as = lambda self, other: S.view(self, other._data.shape)
     T.reshape_as = lambda self, other: S.reshape(self, other._data.shape)
     T.T = property(_T)
     T.mT = property(_mT)
@@ -181,14 +185,8 @@ def _install():
     T.char = lambda self, memory_format=None: C.to(self, C.D.int8)
     T.byte = lambda self, memory_format=None: C.to(self, C.D.uint8)
     T.bool = lambda self, memory_format=None: C.to(self, C.D.bool_)
-    T.type = _type
     T.cpu = device_copy.cpu
     T.cuda = device_copy.cuda
-    T.new_tensor = lambda self, data, dtype=None, **kw: C.tensor(data, dtype=dtype or self._dtype, **kw)
-    T.new_zeros = lambda self, *size, dtype=None, **kw: C.zeros(*size, dtype=dtype or self._dtype, **kw)
-    T.new_ones = lambda self, *size, dtype=None, **kw: C.ones(*size, dtype=dtype or self._dtype, **kw)
-    T.new_empty = lambda self, *size, dtype=None, **kw: C.empty(*size, dtype=dtype or self._dtype, **kw)
-    T.new_full = lambda self, size, v, dtype=None, **kw: C.full(size, v, dtype=dtype or self._dtype, **kw)
 
 
 _warned_T = set()
@@ -216,14 +214,6 @@ def _mT(self):
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
                            f"{self._data.ndim}-D tensor.")
     return S.transpose(self, -2, -1)
-
-
-def _type(self, dtype=None, non_blocking=False):
-    if dtype is None:
-        return self._dtype.legacy_type
-    if isinstance(dtype, str):
-        dtype = next((d for d in C.D.ALL if d.legacy_type == dtype), dtype)
-    return C.to(self, dtype)
 
 
 def _cuda(self, device=None, non_blocking=False, memory_format=None):

@@ -460,18 +460,3 @@ def to(input, *args, dtype=None, copy=False, non_blocking=False, device=None, me
 def _dtype_view(input, dtype):
     dt = D.to_dtype(dtype)
     return _new(input._data.view(dt.np), dt)
-
-
-def _tensor_ctor_data(args, dtype):
-    """`torch.Tensor(...)`: sizes give an uninitialised float tensor, data is copied as float."""
-    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    if not args:
-        return np.empty((0,), dt.np)
-    if len(args) == 1 and not isinstance(args[0], int):
-        a = args[0]
-        if isinstance(a, Tensor):
-            return a._data
-        if isinstance(a, (list, tuple, np.ndarray)):
-            return np.array(a, dtype=dt.np)
-        raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
-    return np.empty(tuple(int(s) for s in args), dt.np)

@@ -6,7 +6,7 @@ from .registry import primitive, defvjp, apply
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..backends import get_array_module
-from ..tensor import Tensor, _new, _edge, _wrap_dim
+from ..tensor import Tensor, _new, _edge, _wrap_dim, Size
 from .. import _dtype as D
 
 __all__ = ["Size", "view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "t", "permute",
@@ -20,23 +20,6 @@ __all__ = ["Size", "view", "reshape", "flatten", "unflatten", "squeeze", "unsque
 _NEW = ("unflatten", "broadcast_to", "moveaxis", "tensor_split")
 API = {"torch": _NEW + ("broadcast_tensors", "hstack", "vstack", "row_stack", "dstack", "column_stack", "meshgrid"),
        "Tensor": _NEW, "nn.functional": (), "linalg": (), "special": ()}
-
-
-class Size(tuple):
-    """torch.Size: a tuple that prints as `torch.Size([2, 3])`."""
-
-    def __repr__(self):
-        return f"torch.Size({list(self)})"
-
-    def numel(self):
-        return math.prod(self)
-
-    def __getitem__(self, item):
-        r = tuple.__getitem__(self, item)
-        return Size(r) if isinstance(item, slice) else r
-
-    def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
 
 
 def _writable_strided(xp, a, shape, strides):

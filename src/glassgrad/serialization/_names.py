@@ -82,7 +82,6 @@ class _Unavailable:
 def _build():
     global _table, _by_id
     import glassgrad
-    from ..ops import shape
     table = {"torch.Tensor": glassgrad.Tensor, "torch.Size": glassgrad.Size, "torch.device": glassgrad.device,
              "torch.serialization._get_layout": R.get_layout,
              "torch._tensor._rebuild_from_type_v2": R.rebuild_from_type_v2,
@@ -94,7 +93,6 @@ def _build():
         table[f"torch.{name}"] = st
         table[f"torch.cuda.{name}"] = st
     by_id = {id(obj): tuple(full.rsplit(".", 1)) for full, obj in table.items() if not full.startswith("torch.cuda.")}
-    by_id[id(shape.Size)] = ("torch", "Size")  # NOTE: in case ops.shape still defines a Size of its own
     for full in WEIGHTS_ONLY:
         if full.startswith("torch.") and full not in table and full != "torch.nn.parameter.Parameter":
             if full.endswith("Tensor") and full.count(".") == 1 and hasattr(glassgrad, full[6:]):
@@ -109,8 +107,7 @@ def size_classes():
     global _sizes
     if _sizes is None:
         import glassgrad
-        from ..ops import shape
-        _sizes = frozenset((glassgrad.Size, shape.Size))
+        _sizes = frozenset((glassgrad.Size,))
     return _sizes
 
 

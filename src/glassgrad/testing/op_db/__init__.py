@@ -2,8 +2,10 @@
 derive every check from these rows; an op is added by adding its row to its family's module.
 """
 from . import elementwise, unary, activation, reduction, sorting, linalg, decomposition, shape, indexing, scatter, conv, pool, layers, loss
+from . import special_math
 
-FAMILIES = (elementwise, unary, activation, reduction, sorting, linalg, decomposition, shape, indexing, scatter, conv, pool, layers, loss)
+FAMILIES = (elementwise, unary, activation, reduction, sorting, linalg, decomposition, shape, indexing, scatter, conv, pool, layers, loss,
+            special_math)
 
 op_db = [r for family in FAMILIES for r in family.ROWS]
 

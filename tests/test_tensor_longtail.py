@@ -505,3 +505,24 @@ def test_testing_does_not_load_the_op_tables():
     assert out.stdout.split() == ["False", "False"]
     from glassgrad.testing import op_db
     assert len(op_db) > 100
+
+
+def test_plain_pickle_round_trips_as_in_pytorch():
+    import pickle
+
+    def program(lib):
+        lib.manual_seed(0)
+        x = lib.ones(2, requires_grad=True)
+        out = []
+        for t in [x, x * 2, lib.nn.Parameter(lib.ones(2)), lib.arange(6).view(2, 3)[:, 1],
+                  lib.tensor(3.5, dtype=lib.float64), lib.zeros(0, 3, dtype=lib.int32)]:
+            z = pickle.loads(pickle.dumps(t))
+            out.append((type(z).__name__, z.requires_grad, z.is_leaf, z.grad_fn is None, z))
+        m = pickle.loads(pickle.dumps(lib.nn.Linear(2, 2)))
+        return out, m.state_dict()
+    assert_same(program)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0, 3), (0,), (3, 0)])
+def test_empty_tensors_report_contiguous_strides(shape):
+    assert_same(lambda lib: (lib.zeros(*shape).stride(), lib.zeros(*shape).stride(0), repr(lib.zeros(*shape).layout)))

@@ -17,6 +17,7 @@ from . import _dtype as D
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, VersionCounter, add_hook
 from .device import cpu as _cpu
+from ._formats import strided as _strided
 from .explain.events import tracking_event
 
 __all__ = ["Tensor", "ViewInfo", "Size"]
@@ -322,7 +323,7 @@ class Tensor:
     is_quantized = False
     is_meta = False
     is_mkldnn = False
-    layout = "torch.strided"
+    layout = _strided
 
     def is_floating_point(self):
         return self._dtype.is_floating_point
@@ -334,8 +335,16 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        st = tuple(s // self._dtype.itemsize for s in self._data.strides)
-        return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]
+        a = self._data
+        if a.size:
+            st = tuple(s // self._dtype.itemsize for s in a.strides)
+        else:  # NumPy gives an empty array zero strides; PyTorch the contiguous ones, a size 0 counted as 1
+            st, step = [], 1
+            for n in reversed(a.shape):
+                st.insert(0, step)
+                step *= max(n, 1)
+            st = tuple(st)
+        return st if dim is None else st[_wrap_dim(dim, a.ndim)]
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0]
@@ -561,7 +570,10 @@ class Tensor:
     __str__ = __repr__
 
     def __reduce_ex__(self, proto):
-        raise TypeError("glassgrad tensors are not pickled; use glassgrad.save (no code execution)")
+        # NOTE: plain pickle (copy, multiprocessing, a script's own pickle.dump) works as PyTorch's does: values,
+        # dtype, requires_grad (a non-leaf comes back a leaf) and the class (Parameter). Loading a pickle runs
+        # what it names, as always: files from elsewhere go through glassgrad.load, weights_only by default.
+        return _rebuild_pickled, (type(self), self._data.copy(order="C"), self.requires_grad)
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
@@ -767,3 +779,16 @@ def _edge(t):
     if t._requires_grad:
         return (t._accumulator(), 0)
     return None
+
+
+def _rebuild_pickled(cls, array, requires_grad):
+    """Unpickles a tensor (see Tensor.__reduce_ex__)."""
+    t = _new(array, D.from_numpy_dtype(array.dtype))
+    t._vc.v = 1  # PyTorch rebuilds it by setting its storage, which counts as one change
+    if cls is not Tensor:
+        from .nn.parameter import Parameter
+        if issubclass(cls, Parameter):
+            return cls(t, requires_grad)
+        t.__class__ = cls
+    t._requires_grad = requires_grad
+    return t

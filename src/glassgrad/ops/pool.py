@@ -125,18 +125,21 @@ def _first_inside(xp, start, d):
     return xp.where(start < 0, start + (-start + d - 1) // d * d, start)
 
 
-MAX_POOL2D = primitive("max_pool2d", _max_pool_fwd, nout=2, nondiff_outputs=(1,),
+MAX_POOL2D = primitive("max_pool2d", _max_pool_fwd, nout=2, nondiff_outputs=(1,), saved_outputs=(1,),
                        node="MaxPool2DWithIndicesBackward0")
 defvjp(MAX_POOL2D, x=_max_pool_vjp)
 
 
 def _pair(name, what, v, n=2):
+    """`v` (an int, or a tuple of 1 or n ints) as a tuple of n ints."""
     if isinstance(v, (tuple, list)):
         if len(v) not in (1, n):
-            raise RuntimeError(f"{name}: {what} must either be a single int, or a tuple of {'two' if n == 2 else n} "
-                               f"ints")
+            raise RuntimeError(f"{name}: {what} must either be a single int, or a tuple of {_WORDS.get(n, n)} ints")
         return tuple(int(i) for i in v) * (n if len(v) == 1 else 1)
     return (int(v),) * n
+
+
+_WORDS = {2: "two", 3: "three"}
 
 
 def _pool_out(n, k, p, s, d, ceil):
@@ -146,23 +149,33 @@ def _pool_out(n, k, p, s, d, ceil):
     return out
 
 
-def _pool_args(name, input, kernel_size, stride, padding, dilation, ceil_mode):
-    k = _pair(name, "kernel_size", kernel_size)
+def _window_params(name, n, kernel_size, stride, padding, dilation):
+    """kernel, stride, padding and dilation as n-tuples; no stride (None or ()) means the kernel size."""
+    k = _pair(name, "kernel_size", kernel_size, n)
     default_stride = stride is None or (isinstance(stride, (tuple, list)) and not len(stride))
-    s = k if default_stride else _pair(name, "stride", stride)
-    p, d = _pair(name, "padding", padding), _pair(name, "dilation", dilation)
+    s = k if default_stride else _pair(name, "stride", stride, n)
+    return k, s, _pair(name, "padding", padding, n), _pair(name, "dilation", dilation, n)
+
+
+def _pool_outs(sizes, k, s, p, d, ceil_mode):
+    """The output size along each axis, after PyTorch's check that padding is at most half the window."""
+    for pp, kk, dd in zip(p, k, d):
+        if pp > (dd * (kk - 1) + 1) // 2 or pp < 0:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
+                               f"kernel_size={kk} and dilation={dd}")
+    return tuple(_pool_out(n, kk, pp, ss, dd, ceil_mode) for n, kk, pp, ss, dd in zip(sizes, k, p, s, d))
+
+
+def _pool_args(name, input, kernel_size, stride, padding, dilation, ceil_mode):
+    k, s, p, d = _window_params(name, 2, kernel_size, stride, padding, dilation)
     if any(v <= 0 for v in k):
         raise RuntimeError(f"{name}: kernel_size must be greater than zero, but got kernel_size={list(k)}")
     if any(v == 0 for v in s):
         raise RuntimeError("stride should not be zero")
     if any(v <= 0 for v in d):
         raise RuntimeError(f"{name}: dilation must be greater than zero, but got dilation={list(d)}")
-    for pp, kk, dd in zip(p, k, d):
-        if pp > (dd * (kk - 1) + 1) // 2 or pp < 0:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
-                               f"kernel_size={kk} and dilation={dd}")
     sizes = input.shape[-2:]
-    out = tuple(_pool_out(n, kk, pp, ss, dd, ceil_mode) for n, kk, pp, ss, dd in zip(sizes, k, p, s, d))
+    out = _pool_outs(sizes, k, s, p, d, ceil_mode)
     if any(o < 1 for o in out):
         c = input.shape[-3]
         raise RuntimeError(f"Given input size: ({c}x{sizes[0]}x{sizes[1]}). Calculated output size: "
@@ -479,17 +492,24 @@ def _adaptive_max_fwd(xp, x, *, out):
 
 
 ADAPTIVE_MAX_POOL2D = primitive("adaptive_max_pool2d", _adaptive_max_fwd, nout=2, nondiff_outputs=(1,),
+                                saved_outputs=(1,),
                                 node="AdaptiveMaxPool2DBackward0")
 defvjp(ADAPTIVE_MAX_POOL2D, x=_max_pool_vjp)
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    if input.ndim not in (3, 4) or any(n == 0 for n in input.shape[-2:]):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    outs = _output_size("adaptive_max_pool2d", output_size, input, 2)
-    _require(input, "adaptive_max_pool2d")
-    values, indices = apply(ADAPTIVE_MAX_POOL2D, (input,), {"out": outs})
+def _adaptive_max(op, nsp, kernel, input, output_size, return_indices):
+    """Adaptive max pooling over the last `nsp` axes by `op` (`kernel`: PyTorch's kernel name, for dtype errors)."""
+    name = f"adaptive_max_pool{nsp}d"
+    if input.ndim not in (nsp + 1, nsp + 2) or any(n == 0 for n in input.shape[-nsp:]):
+        raise RuntimeError(f"{name}(): Expected {nsp + 1}D or {nsp + 2}D tensor, but got: {list(input.shape)}")
+    outs = _output_size(name, output_size, input, nsp)
+    _require(input, kernel)
+    values, indices = apply(op, (input,), {"out": outs})
     return (values, indices) if return_indices else values
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    return _adaptive_max(ADAPTIVE_MAX_POOL2D, 2, "adaptive_max_pool2d", input, output_size, return_indices)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):

@@ -10,8 +10,9 @@ import math
 
 from .registry import primitive, defvjp, apply, call
 from . import shape as S, elementwise as E, unary as U, activation as A
-from .pool import (_require, _resample_op, _avg_pool_windows, _adaptive_windows, _output_size, _pick_max,
-                   adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, AVG_POOL_INT)
+from .pool import (_require, _resample_op, _avg_pool_windows, _adaptive_windows, _adaptive_max, _lowest,
+                   _pick_max, _pool_outs, _window_params, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d,
+                   avg_pool2d, AVG_POOL_INT)
 from ..backends import get_array_module
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_max_pool3d",
@@ -74,8 +75,7 @@ def _pick(xp, x, maps):
     lead = x.shape[:-3]
     taps = x.reshape(lead + (-1,))[..., flat]
     if not inside.all():
-        low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
-        taps = xp.where(inside, taps, low)
+        taps = xp.where(inside, taps, _lowest(xp, x.dtype))
     values, arg = _pick_max(xp, taps, -1)
     if not inside.all():
         # a padding tap wins only where every input tap is -inf: PyTorch then reports the first input tap
@@ -92,44 +92,22 @@ def _max_pool3d_fwd(xp, x, *, kernel, stride, padding, dilation, out):
     return _pick(xp, x, maps)
 
 
-MAX_POOL3D = primitive("max_pool3d", _max_pool3d_fwd, nout=2, nondiff_outputs=(1,),
+MAX_POOL3D = primitive("max_pool3d", _max_pool3d_fwd, nout=2, nondiff_outputs=(1,), saved_outputs=(1,),
                        node="MaxPool3DWithIndicesBackward0")
 defvjp(MAX_POOL3D, x=_max_vjp)
 
 
-def _triple(name, what, v):
-    if isinstance(v, (tuple, list)):
-        if len(v) not in (1, 3):
-            raise RuntimeError(f"{name}: {what} must either be a single int, or a tuple of three ints")
-        return tuple(int(i) for i in v) * (3 if len(v) == 1 else 1)
-    return (int(v),) * 3
-
-
-def _out_size(n, k, p, s, d, ceil):
-    out = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
-    if ceil and (out - 1) * s >= n + p:
-        out -= 1
-    return out
-
-
 def _pool3d_args(name, input, kernel_size, stride, padding, dilation, ceil_mode):
-    k = _triple(name, "kernel_size", kernel_size)
-    default = stride is None or (isinstance(stride, (tuple, list)) and not len(stride))
-    s = k if default else _triple(name, "stride", stride)
-    p, d = _triple(name, "padding", padding), _triple(name, "dilation", dilation)
+    k, s, p, d = _window_params(name, 3, kernel_size, stride, padding, dilation)
     if any(v == 0 for v in s):
         raise RuntimeError("stride should not be zero")
     if any(v <= 0 for v in d):
         raise RuntimeError(f"dilation should be greater than zero, but got dilationT: {d[0]} dilationH: {d[1]} "
                            f"dilationW: {d[2]}")
-    for pp, kk, dd in zip(p, k, d):
-        if pp > (dd * (kk - 1) + 1) // 2 or pp < 0:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
-                               f"kernel_size={kk} and dilation={dd}")
+    out = _pool_outs(input.shape[-3:], k, s, p, d, ceil_mode)
     if input.ndim not in (4, 5) or input.numel() == 0:
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     sizes = input.shape[-3:]
-    out = tuple(_out_size(n, kk, pp, ss, dd, ceil_mode) for n, kk, pp, ss, dd in zip(sizes, k, p, s, d))
     if any(o < 1 for o in out):
         if name == "avg_pool3d":
             raise RuntimeError(f"input image (T: {sizes[0]} H: {sizes[1]} W: {sizes[2]}) smaller than kernel size "
@@ -188,17 +166,13 @@ def _adaptive_max3d_fwd(xp, x, *, out):
 
 
 ADAPTIVE_MAX_POOL3D = primitive("adaptive_max_pool3d", _adaptive_max3d_fwd, nout=2, nondiff_outputs=(1,),
+                                saved_outputs=(1,),
                                 node="AdaptiveMaxPool3DBackward0")
 defvjp(ADAPTIVE_MAX_POOL3D, x=_max_vjp)
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
-    if input.ndim not in (4, 5) or any(n == 0 for n in input.shape[-3:]):
-        raise RuntimeError(f"adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: {list(input.shape)}")
-    outs = _output_size("adaptive_max_pool3d", output_size, input, 3)
-    _require(input, "adaptive_max_pool3d_cpu")
-    values, indices = apply(ADAPTIVE_MAX_POOL3D, (input,), {"out": outs})
-    return (values, indices) if return_indices else values
+    return _adaptive_max(ADAPTIVE_MAX_POOL3D, 3, "adaptive_max_pool3d_cpu", input, output_size, return_indices)
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):

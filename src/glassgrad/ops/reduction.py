@@ -134,9 +134,17 @@ def _mean_fwd(xp, x, *, dim, keepdim, dtype):
 
 
 def _mean_raw(xp, x, dim, keepdim, dtype):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return xp.mean(x, axis=dim, keepdims=keepdim, dtype=dtype).astype(dtype or x.dtype, copy=False)
+    # NOTE: no warnings.catch_warnings here: it resets Python's record of the warnings already shown, so a
+    # script's once-per-line warnings would print again after every mean. An empty mean is 0/0 (nan, silently).
+    if _numel(x.shape, dim):
+        out = quiet(xp.mean, x, dim, dtype, None, keepdim)
+    else:
+        out = quiet(_empty_mean, xp, x, dim, keepdim, dtype)
+    return out.astype(dtype or x.dtype, copy=False)
+
+
+def _empty_mean(xp, x, dim, keepdim, dtype):
+    return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype) / 0.0
 
 
 def _mean_vjp(grad, x_shape, dim, keepdim, xp):
@@ -257,9 +265,11 @@ def select_vjp(grad, result, x_shape, dim, keepdim, xp):
     return scatter_along(g, idx, dim, x_shape, xp)
 
 
-MAX_DIM = primitive("max_dim", _extreme_dim("argmax"), nout=2, nondiff_outputs=(1,), node="MaxBackward0")
+MAX_DIM = primitive("max_dim", _extreme_dim("argmax"), nout=2, nondiff_outputs=(1,),
+                    saved_outputs=(1,), node="MaxBackward0")
 defvjp(MAX_DIM, x=select_vjp)
-MIN_DIM = primitive("min_dim", _extreme_dim("argmin"), nout=2, nondiff_outputs=(1,), node="MinBackward0")
+MIN_DIM = primitive("min_dim", _extreme_dim("argmin"), nout=2, nondiff_outputs=(1,),
+                    saved_outputs=(1,), node="MinBackward0")
 defvjp(MIN_DIM, x=select_vjp)
 
 
@@ -395,13 +405,14 @@ def logsumexp(input, dim, keepdim=False):
 # ---- var / std / var_mean / std_mean ------------------------------------------------------------------------
 def _moments(xp, x, dim, correction):
     """(variance with keepdim, mean with keepdim)."""
-    n = _numel(x.shape, dim)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean = xp.sum(x, axis=dim, keepdims=True) / n if n else xp.mean(x, axis=dim, keepdims=True)
-        dev = x - mean
-        dof = n - correction
-        var = xp.sum(dev * dev, axis=dim, keepdims=True) / (dof if dof > 0 else 0.0)
+    return quiet(_moments_raw, xp, x, dim, correction, _numel(x.shape, dim))
+
+
+def _moments_raw(xp, x, dim, correction, n):
+    mean = xp.sum(x, axis=dim, keepdims=True) / (n if n else 0.0)
+    dev = x - mean
+    dof = n - correction
+    var = xp.sum(dev * dev, axis=dim, keepdims=True) / (dof if dof > 0 else 0.0)
     return var.astype(x.dtype, copy=False), mean.astype(x.dtype, copy=False)
 
 

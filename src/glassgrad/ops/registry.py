@@ -57,12 +57,13 @@ RELEASED = _Sentinel("RELEASED")
 
 # slot numbers in a node's saved list
 _GRAD, _RESULT, _XP = 0, 1, 2
+_UNSAVED = (None, None, None)  # an output the backward does not read, in a multi-output op's saved result
 _FIRST_INPUT = 3
 
 
 class OpDef:
     __slots__ = ("name", "fwd", "inputs", "kwnames", "kwdefaults", "view", "plans", "kw_saved", "vjps", "specs", "node_cls", "promote",
-                 "float_result", "nout", "nondiff_outputs", "differentiable", "quiet", "__weakref__")
+                 "float_result", "nout", "nondiff_outputs", "saved_outputs", "differentiable", "quiet", "__weakref__")
 
     def __repr__(self):
         return f"<op {self.name}>"
@@ -96,10 +97,12 @@ def _parameters(fn):
 
 
 def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1, nondiff_outputs=(),
-              view=False, kw_saved=False, quiet=False):
+              saved_outputs=None, view=False, kw_saved=False, quiet=False):
     """Declares an op. `fwd(xp, *inputs, **kwargs)` computes on arrays; its positional parameters after
     `xp` are the inputs (tensors or Python scalars), its keyword-only ones the options. `quiet`: the forward
-    may overflow or divide by zero, which PyTorch does silently (NumPy's warnings are switched off around it)."""
+    may overflow or divide by zero, which PyTorch does silently (NumPy's warnings are switched off around it).
+    `saved_outputs`: of a multi-output op whose VJP reads `result`, the outputs it reads (default all); only
+    those are saved and checked for in-place changes, as PyTorch saves only max_pool's or sort's indices."""
     op = OpDef()
     op.name = name
     op.fwd = fwd
@@ -123,6 +126,7 @@ def primitive(name, fwd, *, node=None, promote=False, float_result=False, nout=1
     op.float_result = float_result
     op.nout = nout
     op.nondiff_outputs = frozenset(nondiff_outputs)
+    op.saved_outputs = None if saved_outputs is None else frozenset(saved_outputs)
     node_name = node or ("".join(part.capitalize() for part in name.split("_") if part) + "Backward0")
     attrs = {"__slots__": (), "_op": op}
     if nout != 1:
@@ -325,7 +329,9 @@ def apply(op, inputs, kw=None, record=True):
         else:
             results.append(_new(o, dt))
     if node is not None and node._saved is not None and node._saved[_RESULT] is True:
-        node._saved[_RESULT] = tuple((o, r._vc, 0) for o, r in zip(outs, results))
+        keep = op.saved_outputs  # (max_pool, sort...: only the indices, so `y.relu_()` keeps backward working)
+        node._saved[_RESULT] = tuple((o, r._vc, 0) if keep is None or i in keep else _UNSAVED
+                                     for i, (o, r) in enumerate(zip(outs, results)))
     if cut is not None:
         tracking_event(cut, op.name, inputs, tuple(r for r in results if r._grad_fn is None))
     return tuple(results)
@@ -555,7 +561,8 @@ class OpNode(Node):
         if slot == _RESULT:
             if self._nout_meta is None:
                 return self._unpack_result(entry, 0, tensor_mode)
-            return tuple(self._unpack_result(e, i, tensor_mode) for i, e in enumerate(entry))
+            return tuple(None if e is _UNSAVED else self._unpack_result(e, i, tensor_mode)
+                         for i, e in enumerate(entry))
         value, version = entry
         if version is None:
             return value

@@ -120,9 +120,9 @@ def _cum_extreme_vjp(grad, result, x_shape, dim, xp):
     return g if not len(x_shape) else scatter_along(g, idx, dim, x_shape, xp)
 
 
-CUMMAX = primitive("cummax", _cum_extreme("maximum"), nout=2, nondiff_outputs=(1,))
+CUMMAX = primitive("cummax", _cum_extreme("maximum"), nout=2, nondiff_outputs=(1,), saved_outputs=(1,))
 defvjp(CUMMAX, x=_cum_extreme_vjp)
-CUMMIN = primitive("cummin", _cum_extreme("minimum"), nout=2, nondiff_outputs=(1,))
+CUMMIN = primitive("cummin", _cum_extreme("minimum"), nout=2, nondiff_outputs=(1,), saved_outputs=(1,))
 defvjp(CUMMIN, x=_cum_extreme_vjp)
 
 
@@ -157,10 +157,11 @@ def _sort_vjp(grad, result, x_shape, dim, xp):
     return g if not len(x_shape) else scatter_along(g, idx, dim, x_shape, xp)
 
 
-SORT = primitive("sort", _sort_fwd, nout=2, nondiff_outputs=(1,))
+SORT = primitive("sort", _sort_fwd, nout=2, nondiff_outputs=(1,), saved_outputs=(1,))
 defvjp(SORT, x=_sort_vjp)
 # NOTE: PyTorch names the node after the overload: SortBackward1 whenever `stable` was passed, even as None
-SORT_STABLE = primitive("sort_stable", _sort_fwd, nout=2, nondiff_outputs=(1,), node="SortBackward1")
+SORT_STABLE = primitive("sort_stable", _sort_fwd, nout=2, nondiff_outputs=(1,),
+                        saved_outputs=(1,), node="SortBackward1")
 defvjp(SORT_STABLE, x=_sort_vjp)
 _UNSET = object()
 ARGSORT = primitive("argsort", lambda xp, x, *, dim, descending: _sort_fwd(xp, x, dim=dim, descending=descending)[1])
@@ -183,7 +184,7 @@ def _topk_fwd(xp, x, *, k, dim, largest, sorted):
     return xp.take_along_axis(x, order, axis=dim), order.astype(xp.int64)
 
 
-TOPK = primitive("topk", _topk_fwd, nout=2, nondiff_outputs=(1,))
+TOPK = primitive("topk", _topk_fwd, nout=2, nondiff_outputs=(1,), saved_outputs=(1,))
 defvjp(TOPK, x=_sort_vjp)
 
 
@@ -209,7 +210,7 @@ def _kth_fwd(xp, x, *, k, dim, keepdim):
     return values, order.astype(xp.int64)
 
 
-KTHVALUE = primitive("kthvalue", _kth_fwd, nout=2, nondiff_outputs=(1,))
+KTHVALUE = primitive("kthvalue", _kth_fwd, nout=2, nondiff_outputs=(1,), saved_outputs=(1,))
 defvjp(KTHVALUE, x=select_vjp)
 
 
@@ -252,7 +253,8 @@ def _median_dim_fwd(xp, x, *, dim, keepdim):
     return values, order.astype(xp.int64)
 
 
-MEDIAN_DIM = primitive("median_dim", _median_dim_fwd, nout=2, nondiff_outputs=(1,), node="MedianBackward1")
+MEDIAN_DIM = primitive("median_dim", _median_dim_fwd, nout=2, nondiff_outputs=(1,),
+                       saved_outputs=(1,), node="MedianBackward1")
 defvjp(MEDIAN_DIM, x=select_vjp)
 
 

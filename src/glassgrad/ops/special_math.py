@@ -296,7 +296,7 @@ def _frexp(xp, x):
     return m.astype(x.dtype, copy=False), e.astype(xp.int32, copy=False)
 
 
-FREXP = primitive("frexp", _frexp, nout=2, nondiff_outputs=(1,))
+FREXP = primitive("frexp", _frexp, nout=2, nondiff_outputs=(1,), saved_outputs=(1,))
 defvjp(FREXP, x=lambda grad, result, xp: grad[0] / 2.0 ** _data(result[1]).astype(_data(grad[0]).dtype))
 
 

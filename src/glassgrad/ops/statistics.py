@@ -83,7 +83,8 @@ def _nanmedian_dim_fwd(xp, x, *, dim, keepdim):
 
 NANMEDIAN_ALL = primitive("nanmedian", _nanmedian_all_fwd)
 defvjp(NANMEDIAN_ALL, x=_evenly_vjp)
-NANMEDIAN_DIM = primitive("nanmedian_dim", _nanmedian_dim_fwd, nout=2, nondiff_outputs=(1,), node="NanmedianBackward1")
+NANMEDIAN_DIM = primitive("nanmedian_dim", _nanmedian_dim_fwd, nout=2, nondiff_outputs=(1,),
+                          saved_outputs=(1,), node="NanmedianBackward1")
 defvjp(NANMEDIAN_DIM, x=select_vjp)
 
 
@@ -120,7 +121,7 @@ def _mode_fwd(xp, x, *, dim, keepdim):
     return values, idx.astype(xp.int64)
 
 
-MODE = primitive("mode", _mode_fwd, nout=2, nondiff_outputs=(1,))
+MODE = primitive("mode", _mode_fwd, nout=2, nondiff_outputs=(1,), saved_outputs=(1,))
 defvjp(MODE, x=select_vjp)
 
 
@@ -216,17 +217,8 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     n = data.shape[-1]
     batch = data.shape[:-1]
     qk = qs.reshape((k,) + (1,) * len(batch) + (1,))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if ignore_nan:
-            # ranks among the non-nan values; a row of nans reads its first (nan) value
-            valid = (data == data).sum(axis=-1, keepdims=True)
-            ranks = qk * (valid - 1).astype(data.dtype)
-            ranks = xp.where(ranks < 0, 0, ranks).astype(data.dtype)
-        else:
-            # a row with a nan reads its last value: nan, which sorts last
-            nan_rows = (data != data).any(axis=-1, keepdims=True)
-            ranks = xp.where(nan_rows, n - 1, qk * (n - 1)).astype(data.dtype)
+    # NOTE: quiet, not warnings.catch_warnings (which resets Python's record of the warnings already shown)
+    ranks = quiet(_quantile_ranks, xp, data, qk, n, ignore_nan)
     if interpolation == "lower":
         ranks = xp.floor(ranks)
     elif interpolation == "higher":
@@ -248,6 +240,17 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     out = _reshape_as_squeeze(result, final)
     out._vc.v = (1 if scalar else 3) + (interpolation in ("linear", "midpoint"))
     return out
+
+
+def _quantile_ranks(xp, data, qk, n, ignore_nan):
+    if ignore_nan:
+        # ranks among the non-nan values; a row of nans reads its first (nan) value
+        valid = (data == data).sum(axis=-1, keepdims=True)
+        ranks = qk * (valid - 1).astype(data.dtype)
+        return xp.where(ranks < 0, 0, ranks).astype(data.dtype)
+    # a row with a nan reads its last value: nan, which sorts last
+    nan_rows = (data != data).any(axis=-1, keepdims=True)
+    return xp.where(nan_rows, n - 1, qk * (n - 1)).astype(data.dtype)
 
 
 _RESHAPE_SQUEEZE = primitive("squeeze_dim_reshape", lambda xp, x, *, shape: xp.reshape(x, shape),

@@ -202,7 +202,8 @@ def _region_nodes(outputs, start, end):
 
 def _meta(entry, slot):
     if slot == _RESULT:
-        arrs = [e[0] for e in entry] if type(entry) is tuple and type(entry[0]) is tuple else [entry[0]]
+        arrs = [e[0] for e in entry if e[0] is not None] if type(entry) is tuple and type(entry[0]) is tuple \
+            else [entry[0]]
         return [(tuple(a.shape), str(a.dtype)) for a in arrs]
     t = entry[0]
     return [(tuple(t._data.shape), str(t._data.dtype))]

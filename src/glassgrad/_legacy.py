@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as D
+from .ops.counting import _invalid_combination, _type_name
 from .tensor import Tensor, Size, _new
 
 __all__ = ["construct", "tensor_type", "new_tensor", "new_filled", "map_elements", "finfo", "iinfo", "LEGACY_TYPES",
@@ -64,21 +65,10 @@ CharTensor, ByteTensor, BoolTensor = (LEGACY_TYPES[f"torch.{n}Tensor"] for n in 
 
 
 # ---- the legacy constructor ------------------------------------------------------------------------------------
-def _type_name(v):
-    """How PyTorch's argument parser names the type of an argument."""
-    if isinstance(v, Tensor):
-        return "Tensor"
-    if isinstance(v, D.dtype):
-        return "torch.dtype"
-    return type(v).__name__
-
-
 def _invalid(args, kwargs):
-    got = [_type_name(a) for a in args] + [f"{k}={_type_name(v)}" for k, v in kwargs.items()]
     # NOTE: PyTorch adds a "didn't match because ..." line under some overloads; which ones follows rules of its
     # argument parser this does not reproduce
-    return TypeError(f"new() received an invalid combination of arguments - got ({', '.join(got)}), but expected one "
-                     f"of:{_CTOR_SIGNATURES}")
+    return _invalid_combination("new", _CTOR_SIGNATURES, args, kwargs)
 
 
 def _size_item(v):

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from ..ops.registry import apply, call, defvjp, primitive
-from ..random.draws import unit_float64
+from ..random.draws import _Reader
 from ..tensor import Tensor
 
 __all__ = ["standard_gamma", "sample_dirichlet", "standard_gamma_grad", "dirichlet_grad"]
@@ -34,24 +34,16 @@ _C_F = float(np.float32(0.0331))  # the kernel's 0.0331f
 _TWO_PI = 2.0 * math.pi
 
 
-class _Stream:
-    """float64 uniforms and scalar normals from a Generator, read ahead in blocks; close() leaves the generator as
-    if only the values used had been drawn, with the normal sampler's spare value where PyTorch's leaves it."""
-    __slots__ = ("gen", "state", "buf", "pos", "used", "spare")
+class _Stream(_Reader):
+    """_Reader's float64 uniforms, plus scalar normals from them; close() leaves the normal sampler's spare value
+    where PyTorch's leaves it."""
+    __slots__ = ("spare",)
 
     def __init__(self, gen):
-        self.gen = gen
-        self.state = gen._engine().state
-        self.buf, self.pos, self.used = [], 0, 0
+        super().__init__(gen)
         self.spare = gen.normal_cache
 
-    def uniform(self):
-        if self.pos == len(self.buf):
-            self.buf = unit_float64(self.gen, 256).tolist()
-            self.pos = 0
-        self.pos += 1
-        self.used += 1
-        return self.buf[self.pos - 1]
+    uniform = _Reader.__call__
 
     def normal(self):
         if self.spare is not None:
@@ -65,9 +57,7 @@ class _Stream:
         return r * math.cos(theta)
 
     def close(self):
-        self.gen._engine().state = self.state
-        if self.used:
-            self.gen._raw64(self.used)
+        super().close()
         self.gen.normal_cache = self.spare
 
 

@@ -21,50 +21,67 @@ def _bce_with_logits(logits, target):
     return binary_cross_entropy_with_logits(logits, target, reduction="none")
 
 
-class Bernoulli(ExponentialFamily):
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-    has_enumerate_support = True
-    _mean_carrier_measure = 0
+def _lazy_probs_and_logits():
+    """New lazy `logits` and `probs` properties for a binary distribution's class, each derived from the other."""
+    # NOTE: each class gets its own pair, in its own __dict__, as PyTorch defines them (a mixin would hide them)
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
 
-    def __init__(self, probs=None, logits=None, validate_args=None):
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+    return lazy_property(logits), lazy_property(probs)
+
+
+class _ProbsOrLogits:
+    """The parameterisation the binary distributions share (Bernoulli, Geometric, LogitRelaxedBernoulli): exactly
+    one of `probs` and `logits` is given; the other is derived from it on first read (see _lazy_probs_and_logits)."""
+
+    def _set_probs_or_logits(self, probs, logits):
+        """Stores the given parameter (as `_param` too) and returns the batch shape it implies."""
         if (probs is None) == (logits is None):
             raise ValueError(MSG_ONE_OF)
-        if probs is not None:
-            is_scalar = isinstance(probs, NUMBER)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, NUMBER)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(torch.Size() if is_scalar else self._param.size(), validate_args=validate_args)
+        name, given = ("probs", probs) if probs is not None else ("logits", logits)
+        (self._param,) = broadcast_all(given)
+        setattr(self, name, self._param)
+        return torch.Size() if isinstance(given, NUMBER) else self._param.size()
 
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Bernoulli, _instance)
-        batch_shape = torch.Size(batch_shape)
-        # only the parameters computed so far are expanded; the other stays lazy
-        if "probs" in self.__dict__:
-            new.probs = new._param = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = new._param = self.logits.expand(batch_shape)
-        super(Bernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+    def _expand_probs_or_logits(self, new, batch_shape):
+        """Expands into `new` the parameters computed so far; the other stays lazy."""
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                new._param = getattr(self, name).expand(batch_shape)
+                setattr(new, name, new._param)
+
+
+class _BinaryParam(_ProbsOrLogits):
+    """_ProbsOrLogits with the `param_shape` and `_new` that Bernoulli and LogitRelaxedBernoulli expose."""
 
     def _new(self, *args, **kwargs):
         return _new_like(self._param, *args, **kwargs)
 
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
     @property
     def param_shape(self):
         return self._param.size()
+
+
+class Bernoulli(_BinaryParam, ExponentialFamily):
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+    _mean_carrier_measure = 0
+    logits, probs = _lazy_probs_and_logits()
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        batch_shape = self._set_probs_or_logits(probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Bernoulli, _instance)
+        batch_shape = torch.Size(batch_shape)
+        self._expand_probs_or_logits(new, batch_shape)
+        super(Bernoulli, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
 
     @property
     def mean(self):

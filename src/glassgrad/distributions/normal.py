@@ -17,25 +17,38 @@ __all__ = ["Normal"]
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
 
-class Normal(ExponentialFamily):
+class _LocScale:
+    """The parameters the location-scale families share (Normal, Cauchy, Laplace): `loc` and `scale` broadcast
+    together, the batch shape theirs."""
+
+    def _set_loc_scale(self, loc, scale):
+        """Stores loc and scale; returns the batch shape they imply (() when both are plain numbers)."""
+        self.loc, self.scale = broadcast_all(loc, scale)
+        scalars = isinstance(loc, NUMBER) and isinstance(scale, NUMBER)
+        return torch.Size() if scalars else self.loc.size()
+
+    def _expand_loc_scale(self, cls, batch_shape, _instance):
+        """expand() for the class `cls`: loc and scale expanded, no new validation."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = torch.Size(batch_shape)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        super(cls, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+
+class Normal(_LocScale, ExponentialFamily):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
     _mean_carrier_measure = 0
 
     def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        scalars = isinstance(loc, NUMBER) and isinstance(scale, NUMBER)
-        super().__init__(torch.Size() if scalars else self.loc.size(), validate_args=validate_args)
+        super().__init__(self._set_loc_scale(loc, scale), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = torch.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Normal, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_loc_scale(Normal, batch_shape, _instance)
 
     @property
     def mean(self):

@@ -82,24 +82,22 @@ class Transform:
         return not self.__eq__(other)
 
     def __call__(self, x):
-        if self._cache_size == 0:
-            return self._call(x)
-        x_old, y_old = self._cached_x_y
-        if x is x_old:
-            return y_old
-        y = self._call(x)
-        self._cached_x_y = (x, y)
-        return y
+        return self._through_cache(self._call, x, inverse=False)
 
     def _inv_call(self, y):
+        return self._through_cache(self._inverse, y, inverse=True)
+
+    def _through_cache(self, fn, value, inverse):
+        """fn(value), or the other half of the cached (x, y) pair when `value` is that pair's x (its y if
+        `inverse`); the cache then holds this call's pair."""
         if self._cache_size == 0:
-            return self._inverse(y)
-        x_old, y_old = self._cached_x_y
-        if y is y_old:
-            return x_old
-        x = self._inverse(y)
-        self._cached_x_y = (x, y)
-        return x
+            return fn(value)
+        known, other = reversed(self._cached_x_y) if inverse else self._cached_x_y
+        if value is known:
+            return other
+        result = fn(value)
+        self._cached_x_y = (result, value) if inverse else (value, result)
+        return result
 
     def _call(self, x):
         raise NotImplementedError

@@ -34,11 +34,7 @@ class BlockDiagBackward0(Node):
         for (r0, c0, shape, dt) in self._boxes:
             rows, cols = (shape + (1, 1))[:2] if len(shape) == 2 else ((1, shape[0]) if shape else (1, 1))
             gi = g[r0:r0 + rows, c0:c0 + cols].reshape(shape)
-            if state.create_graph:
-                gi = gi if gi.dtype is dt else gi.to(dt)
-            elif gi.dtype != dt.np:
-                gi = gi.astype(dt.np)
-            out.append(gi)
+            out.append(S._grad_as(gi, dt, state.create_graph))
         return out
 
 

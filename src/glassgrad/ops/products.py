@@ -24,17 +24,12 @@ def _scale_check(dt, beta, alpha):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
-def _expand_error(target, shape):
-    return RuntimeError(f"The expanded size of the tensor ({target[0] if target[0] != shape[0] else target[1]}) "
-                        f"must match the existing size ({shape[0] if target[0] != shape[0] else shape[1]}) at "
-                        f"non-singleton dimension {0 if target[0] != shape[0] else 1}.  Target sizes: "
-                        f"{list(target)}.  Tensor sizes: {list(shape)}")
-
-
-def _broadcastable(shape, target):
-    if len(shape) > len(target):
-        return False
-    return all(a == b or a == 1 for a, b in zip(shape[::-1], target[::-1]))
+def _scaled_args(input, target, others, beta, alpha):
+    """The keywords of an input-plus-scaled-product op, after checking that `input` expands to the product's shape
+    `target` and that beta and alpha suit the result dtype."""
+    L._check_input(input, target)
+    _scale_check(D.result_type(input, *others), beta, alpha)
+    return {"beta": beta, "alpha": alpha}
 
 
 def _combine(xp, m, prod, beta, alpha):
@@ -67,11 +62,7 @@ def _addbmm_args(input, batch1, batch2, beta, alpha):
     if batch1._data.shape[2] != batch2._data.shape[1]:
         s1, s2 = batch1._data.shape, batch2._data.shape
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({s1[1]}x{s1[2]} and {s2[1]}x{s2[2]})")
-    target = (batch1._data.shape[1], batch2._data.shape[2])
-    if not _broadcastable(input._data.shape, target):
-        raise _expand_error(target, input._data.shape)
-    _scale_check(D.result_type(input, batch1, batch2), beta, alpha)
-    return {"beta": beta, "alpha": alpha}
+    return _scaled_args(input, (batch1._data.shape[1], batch2._data.shape[2]), (batch1, batch2), beta, alpha)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -98,11 +89,7 @@ def _addr_args(input, vec1, vec2, beta, alpha):
     for name, t in (("vec1", vec1), ("vec2", vec2)):
         if t._data.ndim != 1:
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t._data.ndim}-D")
-    target = (vec1._data.shape[0], vec2._data.shape[0])
-    if not _broadcastable(input._data.shape, target):
-        raise _expand_error(target, input._data.shape)
-    _scale_check(D.result_type(input, vec1, vec2), beta, alpha)
-    return {"beta": beta, "alpha": alpha}
+    return _scaled_args(input, (vec1._data.shape[0], vec2._data.shape[0]), (vec1, vec2), beta, alpha)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):

@@ -213,12 +213,16 @@ class _JoinNode(Node):
             else:
                 gi = g[lead + (slice(start, start + n),)]
             start += n or 0
-            if state.create_graph:
-                gi = gi if gi.dtype is dt else gi.to(dt)
-            elif gi.dtype != dt.np:
-                gi = gi.astype(dt.np)
-            out.append(gi)
+            out.append(_grad_as(gi, dt, state.create_graph))
         return out
+
+
+def _grad_as(grad, dt, create_graph):
+    """An input's gradient cut from a joined gradient, in the input's dtype `dt`: a Tensor when the graph is
+    being recorded (create_graph), else an array."""
+    if create_graph:
+        return grad if grad.dtype is dt else grad.to(dt)
+    return grad if grad.dtype == dt.np else grad.astype(dt.np)
 
 
 class CatBackward0(_JoinNode):

@@ -196,6 +196,15 @@ class InstanceNorm3d(_InstanceNorm):
     _no_batch_dim = 4
 
 
+def _store_normalized_shape(module, normalized_shape, eps, elementwise_affine):
+    """The arguments LayerNorm and RMSNorm share, stored as PyTorch stores them (an int n as the shape (n,))."""
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    module.normalized_shape = tuple(normalized_shape)
+    module.eps = eps
+    module.elementwise_affine = elementwise_affine
+
+
 def _affine_parameters(module, affine, shape, bias, device, dtype):
     """Registers `weight` and `bias` of `shape` (or None, in PyTorch's order) for LayerNorm and GroupNorm."""
     module.register_parameter("weight", Parameter(empty(shape, device=device, dtype=dtype)) if affine else None)
@@ -215,11 +224,7 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        _store_normalized_shape(self, normalized_shape, eps, elementwise_affine)
         _affine_parameters(self, self.elementwise_affine, self.normalized_shape, bias, device, dtype)
         self.reset_parameters()
 

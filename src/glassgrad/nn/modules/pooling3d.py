@@ -10,7 +10,7 @@ power-average pooling (LPPool1d/2d/3d), storing their arguments as PyTorch does 
 from .. import functional as F
 from ._utils import _single, _pair, _triple
 from .module import Module
-from .pooling import _MaxPoolNd, _AvgPoolNd, _AdaptiveMaxPoolNd
+from .pooling import _MaxPoolNd, _AvgPoolWithDivisor, _AdaptiveMaxPoolNd
 
 __all__ = ["MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d",
            "LPPool2d", "LPPool3d"]
@@ -24,18 +24,8 @@ class MaxPool3d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
-class AvgPool3d(_AvgPoolNd):
+class AvgPool3d(_AvgPoolWithDivisor):
     """Mean over sliding windows of (N, C, D, H, W); divisor_override replaces the window size as the divisor."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
 
     def forward(self, input):
         return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
@@ -50,22 +40,21 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 
 
 class _MaxUnpoolNd(Module):
+    _as_tuple = None  # _single, _pair or _triple: the arguments are stored as tuples of the layer's dimensions
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = self._as_tuple(kernel_size)
+        self.stride = self._as_tuple(stride if stride is not None else kernel_size)
+        self.padding = self._as_tuple(padding)
+
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-def _unpool_init(module, tuple_of, kernel_size, stride, padding):
-    module.kernel_size = tuple_of(kernel_size)
-    module.stride = tuple_of(stride if stride is not None else kernel_size)
-    module.padding = tuple_of(padding)
-
-
 class MaxUnpool1d(_MaxUnpoolNd):
     """The inverse of MaxPool1d: each value placed back at its index, zeros elsewhere."""
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        _unpool_init(self, _single, kernel_size, stride, padding)
+    _as_tuple = staticmethod(_single)
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
@@ -73,10 +62,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
 
 class MaxUnpool2d(_MaxUnpoolNd):
     """The inverse of MaxPool2d: each value placed back at its index, zeros elsewhere."""
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        _unpool_init(self, _pair, kernel_size, stride, padding)
+    _as_tuple = staticmethod(_pair)
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
@@ -84,10 +70,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 class MaxUnpool3d(_MaxUnpoolNd):
     """The inverse of MaxPool3d: each value placed back at its index, zeros elsewhere."""
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        _unpool_init(self, _triple, kernel_size, stride, padding)
+    _as_tuple = staticmethod(_triple)
 
     def forward(self, input, indices, output_size=None):
         return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

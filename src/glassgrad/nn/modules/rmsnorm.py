@@ -4,12 +4,11 @@
     >>> torch.nn.RMSNorm(4)
     RMSNorm((4,), eps=None, elementwise_affine=True)
 """
-import numbers
-
 from ...ops.creation import empty
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
+from .normalization import _store_normalized_shape
 
 __all__ = ["RMSNorm"]
 
@@ -19,11 +18,7 @@ class RMSNorm(Module):
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
+        _store_normalized_shape(self, normalized_shape, eps, elementwise_affine)
         if elementwise_affine:
             self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
         else:

@@ -1,7 +1,7 @@
 """Train a small convolutional network on scikit-learn's handwritten digits with glassgrad, written as a PyTorch
 script: only the import differs. Saves a checkpoint, reloads it into a fresh model and prints the test accuracy.
 
-    python examples/train_digits.py [--epochs 12] [--seed 0] [--checkpoint digits.safetensors]
+    python examples/train_digits.py [--epochs 12] [--seed 0] [--checkpoint digits.pt]
 
 The digits (1,797 images of 8x8 pixels) ship with scikit-learn: nothing is downloaded.
 """
@@ -105,7 +105,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--checkpoint", default=os.path.join(tempfile.gettempdir(), "glassgrad-digits.safetensors"))
+    parser.add_argument("--checkpoint", default=os.path.join(tempfile.gettempdir(), "glassgrad-digits.pt"))
     args = parser.parse_args()
     train(args.epochs, args.seed, args.checkpoint)
 

@@ -247,3 +247,14 @@ def test_real_torch_still_works_after():
     (x * x).sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
     assert importlib.import_module("torch.nn.functional") is real_torch.nn.functional
+
+
+def test_tensor_methods_glassgrad_lacks_say_so_without_a_getattr_hook():
+    t = glassgrad.ones(4)
+    with pytest.raises(NotImplementedError, match="^torch.Tensor.stft is part of PyTorch's API, but glassgrad"):
+        t.stft(2)
+    assert not hasattr(t, "stft") and getattr(t, "stft", None) is None
+    with pytest.raises(AttributeError, match="^'Tensor' object has no attribute 'no_such_method'$"):
+        t.no_such_method
+    # NOTE: a Tensor.__getattr__ would make CPython read every tensor attribute through a slower hook (~3% per op)
+    assert "__getattr__" not in vars(glassgrad.Tensor)

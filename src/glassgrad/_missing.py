@@ -115,6 +115,25 @@ def class_attribute_error(obj, owner, name):
     return AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
 
 
+class _StandIn:
+    """A class attribute for a name PyTorch's class has and glassgrad's lacks: reading it raises the
+    NotImplementedError naming it (an AttributeError too, so hasattr says False)."""
+    __slots__ = ("qualname",)
+
+    def __init__(self, qualname):
+        self.qualname = qualname
+
+    def __get__(self, obj, cls=None):
+        raise _for_from_import(not_implemented(self.qualname), 1)
+
+
+def install_stand_ins(cls, owner):
+    """Gives `cls` a stand-in for every public name PyTorch's `owner` ('torch.Tensor') has that `cls` lacks."""
+    for name in _names(owner):
+        if not hasattr(cls, name):
+            setattr(cls, name, _StandIn(f"{owner}.{name}"))
+
+
 class Unimplemented(types.ModuleType):
     """Stands for a PyTorch module glassgrad does not implement (`import torch.fft` under `glassgrad run`): the
     import succeeds, so a script that imports it at the top runs until it uses it, and any use names the API."""

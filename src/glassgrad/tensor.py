@@ -331,9 +331,6 @@ class Tensor:
     def is_complex(self):
         return False
 
-    def is_contiguous(self, memory_format=None):
-        return self._data.flags.c_contiguous
-
     def stride(self, dim=None):
         a = self._data
         if a.size:

@@ -162,7 +162,6 @@ def _install():
     T.transpose, T.swapaxes, T.swapdims, T.t, T.permute = S.transpose, S.transpose, S.transpose, S.t, S.permute
     T.expand, T.expand_as, T.narrow, T.select, T.unbind = S.expand, S.expand_as, S.narrow, S.select, S.unbind
     T.split, T.chunk, T.diagonal, T.unfold, T.movedim = S.split, S.chunk, S.diagonal, S.unfold, S.movedim
-    T.clone, T.contiguous = S.clone, S.contiguous
     T.reshape_as = lambda self, other: S.reshape(self, other._data.shape)
     T.T = property(_T)
     T.mT = property(_mT)
@@ -175,16 +174,7 @@ def _install():
     T.fill_ = IP.fill_
     T.zero_ = IP.zero_
 
-    T.to = C.to
-    T.float = lambda self, memory_format=None: C.to(self, C.D.float32)
-    T.double = lambda self, memory_format=None: C.to(self, C.D.float64)
-    T.half = lambda self, memory_format=None: C.to(self, C.D.float16)
-    T.long = lambda self, memory_format=None: C.to(self, C.D.int64)
-    T.int = lambda self, memory_format=None: C.to(self, C.D.int32)
-    T.short = lambda self, memory_format=None: C.to(self, C.D.int16)
-    T.char = lambda self, memory_format=None: C.to(self, C.D.int8)
-    T.byte = lambda self, memory_format=None: C.to(self, C.D.uint8)
-    T.bool = lambda self, memory_format=None: C.to(self, C.D.bool_)
+    # clone, contiguous, is_contiguous, to and .float()... come from ops/memory_formats (memory_format=)
     T.cpu = device_copy.cpu
     T.cuda = device_copy.cuda
 

@@ -10,12 +10,8 @@ from .. import _dtype as D
 from .._formats import (check_memory_format, relayout, is_contiguous_as, format_axes, preserve_format,
                         contiguous_format, channels_last, channels_last_3d)
 from ..backends import get_array_module
-from ..tensor import Tensor
 
 __all__ = ["clone", "contiguous", "is_contiguous", "to", "empty"]
-
-_ORIGINAL_IS_CONTIGUOUS = Tensor.is_contiguous
-
 
 def _relayout_fwd(xp, x, *, fmt):
     return relayout(xp, x, fmt)
@@ -57,7 +53,7 @@ def is_contiguous(self, memory_format=contiguous_format):
     fmt = _format("is_contiguous", memory_format, contiguous_format)
     if fmt is channels_last or fmt is channels_last_3d:
         return is_contiguous_as(self._data, fmt)
-    return _ORIGINAL_IS_CONTIGUOUS(self)  # NOTE: preserve_format reads as the default here, as in PyTorch
+    return self._data.flags.c_contiguous  # NOTE: preserve_format reads as the default here, as in PyTorch
 
 
 def to(input, *args, memory_format=None, **kwargs):

@@ -9,7 +9,6 @@ eps drawn by cauchy_.
 import math
 
 import glassgrad as torch
-from . import constraints
 from .distribution import Distribution
 from .normal import _LocScale
 
@@ -17,9 +16,6 @@ __all__ = ["Cauchy"]
 
 
 class Cauchy(_LocScale, Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         super().__init__(self._set_loc_scale(loc, scale), validate_args=validate_args)
@@ -30,10 +26,6 @@ class Cauchy(_LocScale, Distribution):
     @property
     def mean(self):
         return torch.full(self._extended_shape(), torch.nan, dtype=self.loc.dtype, device=self.loc.device)
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

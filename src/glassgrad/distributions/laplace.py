@@ -7,7 +7,6 @@ uniform draw on (eps - 1, 1).
     tensor([-0.6931, -1.6931])
 """
 import glassgrad as torch
-from . import constraints
 from .distribution import Distribution
 from .normal import _LocScale
 
@@ -15,9 +14,6 @@ __all__ = ["Laplace"]
 
 
 class Laplace(_LocScale, Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         super().__init__(self._set_loc_scale(loc, scale), validate_args=validate_args)
@@ -27,10 +23,6 @@ class Laplace(_LocScale, Distribution):
 
     @property
     def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
         return self.loc
 
     @property

@@ -18,8 +18,15 @@ _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
 
 class _LocScale:
-    """The parameters the location-scale families share (Normal, Cauchy, Laplace): `loc` and `scale` broadcast
-    together, the batch shape theirs."""
+    """What the location-scale families share (Normal, Cauchy, Laplace): a real `loc` and a positive `scale`
+    broadcast together, the batch shape theirs, real support, reparameterised samples, the mode at `loc`."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    @property
+    def mode(self):
+        return self.loc
 
     def _set_loc_scale(self, loc, scale):
         """Stores loc and scale; returns the batch shape they imply (() when both are plain numbers)."""
@@ -39,9 +46,6 @@ class _LocScale:
 
 
 class Normal(_LocScale, ExponentialFamily):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
     _mean_carrier_measure = 0
 
     def __init__(self, loc, scale, validate_args=None):
@@ -52,10 +56,6 @@ class Normal(_LocScale, ExponentialFamily):
 
     @property
     def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
         return self.loc
 
     @property
